@@ -1,0 +1,76 @@
+"""A character (or word) language model: tokens -> recurrent core -> next-token logits.
+
+    idx (B, T) --one-hot or embedding--> x (B, T, D) --RecurrentNet--> h (B, T, J)
+        --V h + c--> logits (B, T, K)
+
+backend="scratch" runs the course's own cells (``utils.recurrent``); backend="torch"
+runs ``torch.nn.RNN/GRU/LSTM``, which compute the same function faster (a C++ loop).
+Both keep the state in PyTorch's layout, so ``step`` (one token at a time, carrying the
+state) works the same way for both.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .recurrent import RecurrentNet
+from .validate import expect_choice, expect_positive_int, expect_tensor
+
+TORCH_MODULES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+
+
+class CharLM(nn.Module):
+    """Next-token model. ``embedding_dim=None`` feeds one-hot vectors (D = vocab size)."""
+
+    def __init__(self, vocab_size: int, hidden_size: int = 128, cell: str = "lstm",
+                 num_layers: int = 1, embedding_dim: int | None = None, backend: str = "scratch"):
+        super().__init__()
+        self.vocab_size = expect_positive_int(vocab_size, "vocab_size")
+        self.hidden_size = expect_positive_int(hidden_size, "hidden_size")
+        self.cell_kind = expect_choice(cell, "cell", tuple(TORCH_MODULES))
+        self.backend = expect_choice(backend, "backend", ("scratch", "torch"))
+        self.embedding = None if embedding_dim is None else nn.Embedding(vocab_size, embedding_dim)
+        input_size = vocab_size if embedding_dim is None else embedding_dim
+        if backend == "scratch":
+            self.core = RecurrentNet(cell, input_size, hidden_size, num_layers)
+        else:
+            self.core = TORCH_MODULES[cell](input_size, hidden_size, num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocab_size)  # V and c
+
+    @property
+    def device(self) -> torch.device:
+        return self.head.weight.device
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.embedding is None:
+            return F.one_hot(idx, self.vocab_size).to(self.head.weight.dtype)
+        return self.embedding(idx)
+
+    def check_ids(self, idx: torch.Tensor, ndim: int) -> None:
+        expect_tensor(idx, "token ids", ndim=ndim, floating=False)
+        if idx.numel() and (idx.min() < 0 or idx.max() >= self.vocab_size):
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got values from "
+                             f"{int(idx.min())} to {int(idx.max())}")
+
+    def forward(self, idx: torch.Tensor, state=None):
+        """idx: (B, T) token ids -> logits (B, T, K), final state."""
+        self.check_ids(idx, ndim=2)
+        h, state = self.core(self.embed(idx), state)
+        return self.head(h), state
+
+    def step(self, idx_t: torch.Tensor, state=None):
+        """One token per sequence: idx_t (B,) -> logits (B, K), new state."""
+        self.check_ids(idx_t, ndim=1)
+        x_t = self.embed(idx_t)
+        if self.backend == "scratch":
+            h, state = self.core.step(x_t, state)
+        else:
+            h, state = self.core(x_t[:, None, :], state)
+            h = h[:, 0]
+        return self.head(h), state
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable scalars."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

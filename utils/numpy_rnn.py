@@ -1,0 +1,157 @@
+"""The vanilla RNN in numpy: forward pass, backpropagation through time, gradient check.
+
+This is the teaching implementation (Chapter 1, Lab 1). One sequence at a time, no
+batch axis, so every line maps onto an equation:
+
+    a_t   = W h_{t-1} + U x_t + b          U: (J, D)  W: (J, J)  b: (J,)
+    h_t   = tanh(a_t)                      h_t: (J,)
+    o_t   = V h_t + c                      V: (K, J)  c: (K,)
+    yhat_t = softmax(o_t)                  yhat_t: (K,)
+    loss  = - sum_t log yhat_t[y_t]
+
+Shapes: ``xs`` is (T, D), ``hs`` is (T, J), ``probs`` is (T, K), ``targets`` is (T,) ints.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .validate import expect_array
+
+PARAM_NAMES = ("U", "W", "b", "V", "c")
+
+
+def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float = 0.5) -> dict:
+    """Random parameters for an RNN with D inputs, J hidden units and K outputs (float64)."""
+    return {
+        "U": rng.normal(0.0, scale / np.sqrt(D), size=(J, D)),
+        "W": rng.normal(0.0, scale / np.sqrt(J), size=(J, J)),
+        "b": rng.normal(0.0, 0.1, size=J),
+        "V": rng.normal(0.0, scale / np.sqrt(J), size=(K, J)),
+        "c": rng.normal(0.0, 0.1, size=K),
+    }
+
+
+def check_params(params: dict) -> tuple[int, int, int]:
+    """Validate a parameter dict; return (D, J, K)."""
+    missing = [name for name in PARAM_NAMES if name not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing}; expected keys {list(PARAM_NAMES)}")
+    J, D = expect_array(params["U"], "U", ndim=2).shape
+    expect_array(params["W"], "W", shape=(J, J))
+    expect_array(params["b"], "b", shape=(J,))
+    K = expect_array(params["V"], "V", ndim=2, shape=(None, J)).shape[0]
+    expect_array(params["c"], "c", shape=(K,))
+    return D, J, K
+
+
+def softmax(o: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by the max for numerical safety."""
+    z = np.exp(o - o.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def rnn_step(x_t: np.ndarray, h_prev: np.ndarray, U: np.ndarray, W: np.ndarray,
+             b: np.ndarray) -> np.ndarray:
+    """One step: h_t = tanh(W h_{t-1} + U x_t + b).  x_t: (D,), h_prev: (J,) -> (J,)."""
+    return np.tanh(W @ h_prev + U @ x_t + b)
+
+
+def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Unroll over time. xs: (T, D), h0: (J,) -> hs: (T, J), probs: (T, K)."""
+    D, J, K = check_params(params)
+    expect_array(xs, "xs", shape=(None, D))
+    expect_array(h0, "h0", shape=(J,))
+    hs = np.zeros((len(xs), J))
+    h = h0
+    for t, x_t in enumerate(xs):
+        h = rnn_step(x_t, h, params["U"], params["W"], params["b"])
+        hs[t] = h
+    probs = softmax(hs @ params["V"].T + params["c"])
+    return hs, probs
+
+
+def cross_entropy(probs: np.ndarray, targets: np.ndarray) -> float:
+    """Summed negative log-likelihood of the target classes. probs: (T, K), targets: (T,)."""
+    targets = np.asarray(targets)
+    if targets.shape != probs.shape[:1]:
+        raise ValueError(f"targets must have shape ({probs.shape[0]},), got {targets.shape}")
+    return float(-np.log(probs[np.arange(len(targets)), targets]).sum())
+
+
+def rnn_step_backward(dh_t: np.ndarray, x_t: np.ndarray, h_prev: np.ndarray, h_t: np.ndarray,
+                      U: np.ndarray, W: np.ndarray) -> dict:
+    """Backward through one step, given dL/dh_t (all paths into h_t).
+
+    Returns dU, dW, db (this step's contributions) and dh_prev, dx.
+    """
+    da = dh_t * (1.0 - h_t ** 2)            # tanh'(a_t) = 1 - tanh(a_t)^2
+    return {
+        "dU": np.outer(da, x_t),
+        "dW": np.outer(da, h_prev),
+        "db": da,
+        "dh_prev": W.T @ da,
+        "dx": U.T @ da,
+    }
+
+
+def rnn_backward(xs: np.ndarray, targets: np.ndarray, h0: np.ndarray, params: dict,
+                 hs: np.ndarray, probs: np.ndarray) -> dict:
+    """Backpropagation through time for the summed cross-entropy loss.
+
+    Because U, W and b are shared by every step, their gradients are sums of the
+    per-step contributions. Returns a dict with dU, dW, db, dV, dc and dh0.
+    """
+    T = len(xs)
+    do = probs.copy()
+    do[np.arange(T), targets] -= 1.0         # dL/do_t = yhat_t - onehot(y_t)
+    grads = {"dV": do.T @ hs, "dc": do.sum(axis=0)}
+    dhs_from_output = do @ params["V"]       # (T, J): the path from each h_t to its own loss
+    for name in ("U", "W", "b"):
+        grads["d" + name] = np.zeros_like(params[name])
+    dh_next = np.zeros_like(h0)              # the path from h_t into h_{t+1}
+    for t in reversed(range(T)):
+        h_prev = hs[t - 1] if t > 0 else h0
+        step = rnn_step_backward(dhs_from_output[t] + dh_next, xs[t], h_prev, hs[t],
+                                 params["U"], params["W"])
+        for name in ("U", "W", "b"):
+            grads["d" + name] += step["d" + name]
+        dh_next = step["dh_prev"]
+    grads["dh0"] = dh_next
+    return grads
+
+
+def loss_and_gradients(params: dict, xs: np.ndarray, targets: np.ndarray,
+                       h0: np.ndarray) -> tuple[float, dict]:
+    """Forward, loss and BPTT in one call."""
+    hs, probs = rnn_forward(xs, h0, params)
+    return cross_entropy(probs, targets), rnn_backward(xs, targets, h0, params, hs, probs)
+
+
+def numerical_gradient(f, array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Central-difference estimate of d f() / d array, perturbing ``array`` in place."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        original = array[index]
+        array[index] = original + eps
+        plus = f()
+        array[index] = original - eps
+        minus = f()
+        array[index] = original
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max |a - b| / max(|a| + |b|, tiny): near 1e-7 or below means 'equal' in float64."""
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+
+
+def gradient_check(params: dict, xs: np.ndarray, targets: np.ndarray, h0: np.ndarray,
+                   eps: float = 1e-5) -> dict:
+    """Compare BPTT's gradients with finite differences; returns {name: relative error}."""
+    _, grads = loss_and_gradients(params, xs, targets, h0)
+    h0 = h0.copy()
+    tensors = dict(params, h0=h0)
+    loss = lambda: cross_entropy(rnn_forward(xs, h0, params)[1], targets)  # noqa: E731
+    return {name: relative_error(grads["d" + name], numerical_gradient(loss, tensors[name], eps))
+            for name in (*PARAM_NAMES, "h0")}

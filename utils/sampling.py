@@ -1,0 +1,88 @@
+"""Sampling novel sequences from a trained language model, one token at a time.
+
+The model is run statefully: each new token is fed back as the next input together
+with the carried state (``model.step``); the prefix is never re-read.
+"""
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from .data import Vocab
+from .validate import expect_positive_int, expect_positive_number
+
+
+def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
+                            top_k: int | None = None) -> torch.Tensor:
+    """softmax(logits / temperature), optionally keeping only the top_k tokens. (B, K) -> (B, K).
+
+    Temperature divides the logits BEFORE the softmax: below 1 sharpens, above 1 flattens.
+    """
+    expect_positive_number(temperature, "temperature")
+    logits = logits / temperature
+    if top_k is not None:
+        top_k = expect_positive_int(top_k, "top_k")
+        kth = torch.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return F.softmax(logits, dim=-1)
+
+
+@torch.no_grad()
+def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100,
+           temperature: float = 1.0, greedy: bool = False, top_k: int | None = None,
+           reject_unk: bool = True, stop_at_eos: bool = True,
+           generator: torch.Generator | None = None) -> list[str]:
+    """Generate ``n`` continuations of ``prompt`` (the prompt is not repeated in the output).
+
+    Starts from a zero state and <BOS>, feeds the prompt one token at a time, then draws
+    each next token from the softmax (or takes the argmax when greedy), feeds it back,
+    and stops at <EOS> (if stop_at_eos) or after max_len new tokens. With reject_unk the
+    special tokens <PAD>, <BOS> and <UNK> get probability 0, so they are never drawn.
+    """
+    n = expect_positive_int(n, "n")
+    max_len = expect_positive_int(max_len, "max_len")
+    expect_positive_number(temperature, "temperature")
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a string, got {type(prompt).__name__}")
+    was_training = model.training
+    model.eval()
+    device = model.device
+    tokens = torch.full((n,), vocab.bos_id, dtype=torch.long, device=device)
+    logits, state = model.step(tokens)
+    for token_id in vocab.encode(prompt):
+        logits, state = model.step(torch.full((n,), token_id, dtype=torch.long, device=device), state)
+    banned = [vocab.pad_id, vocab.bos_id] + ([vocab.unk_id] if reject_unk else [])
+    out = [[] for _ in range(n)]
+    finished = torch.zeros(n, dtype=torch.bool, device=device)
+    for _ in range(max_len):
+        logits = logits.clone()
+        logits[:, banned] = float("-inf")
+        if not stop_at_eos:
+            logits[:, vocab.eos_id] = float("-inf")
+        if greedy:
+            tokens = logits.argmax(dim=-1)
+        else:
+            probs = next_token_distribution(logits.float().cpu(), temperature, top_k)
+            tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(device)
+        for row, tok in enumerate(tokens.tolist()):
+            if not finished[row]:
+                out[row].append(tok)
+        finished |= tokens == vocab.eos_id
+        if stop_at_eos and bool(finished.all()):
+            break
+        logits, state = model.step(tokens, state)
+    model.train(was_training)
+    return [vocab.decode(seq) for seq in out]
+
+
+@torch.no_grad()
+def sequence_log_likelihood(model, vocab: Vocab, texts: list[str]) -> torch.Tensor:
+    """log P(text + <EOS> | <BOS>) under the model, in nats, for each text. -> (N,)"""
+    from .data import sequence_pairs
+    was_training = model.training
+    model.eval()
+    inputs, targets = sequence_pairs(texts, vocab)
+    logits, _ = model(inputs.to(model.device))
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.to(model.device)[..., None])[..., 0]
+    model.train(was_training)
+    return (logp * (targets.to(model.device) != vocab.pad_id)).sum(dim=1).cpu()

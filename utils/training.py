@@ -1,0 +1,157 @@
+"""The one training loop every chapter and lab uses, with gradient clipping.
+
+    history = train(model, batches, steps=2000, lr=3e-3, clip_norm=1.0,
+                    val_batches=lambda: val.all_batches())
+
+``batches(generator)`` returns one training batch; ``loss_fn(model, batch)`` turns it
+into a scalar loss (default: next-token cross-entropy that ignores <PAD>, id 0).
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from .validate import expect_positive_int, expect_positive_number
+
+
+def lm_loss(model, batch, pad_id: int = 0) -> torch.Tensor:
+    """Mean next-token cross-entropy in nats over non-padding targets. batch: (inputs, targets)."""
+    inputs, targets = (t.to(model.device) for t in batch)
+    logits, _ = model(inputs)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                           ignore_index=pad_id)
+
+
+def gradient_norm(parameters) -> float:
+    """The global L2 norm of all gradients, sqrt(sum of squares over every parameter)."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return 0.0
+    return float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads)))
+
+
+@torch.no_grad()
+def clip_by_norm(parameters, max_norm: float) -> float:
+    """If the global gradient norm exceeds max_norm, rescale every gradient by
+    max_norm / norm (the direction is kept). Returns the norm before clipping."""
+    parameters = [p for p in parameters if p.grad is not None]
+    norm = gradient_norm(parameters)
+    if norm > max_norm:
+        for p in parameters:
+            p.grad.mul_(max_norm / norm)
+    return norm
+
+
+@torch.no_grad()
+def clip_by_value(parameters, max_value: float) -> None:
+    """Clamp every gradient element into [-max_value, max_value] (the direction can change)."""
+    for p in parameters:
+        if p.grad is not None:
+            p.grad.clamp_(-max_value, max_value)
+
+
+@dataclass
+class History:
+    """What a training run measured. Losses are in nats per predicted token."""
+    steps: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)      # before clipping
+    val_steps: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    seconds: float = 0.0
+    diverged: bool = False
+
+    @property
+    def final_val_loss(self) -> float:
+        return self.val_loss[-1] if self.val_loss else math.nan
+
+    def __repr__(self) -> str:
+        last = f"{self.loss[-1]:.3f}" if self.loss else "-"
+        return (f"History({len(self.steps)} steps, last train loss {last}, "
+                f"val loss {self.final_val_loss:.3f}, {self.seconds:.1f} s"
+                + (", DIVERGED" if self.diverged else "") + ")")
+
+
+@torch.no_grad()
+def evaluate(model, batches, loss_fn=None, pad_id: int = 0) -> float:
+    """Average loss per non-padding target over an iterable of batches (model in eval mode)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for inputs, targets in batches:
+        n = int((targets != pad_id).sum())
+        loss = (loss_fn or lm_loss)(model, (inputs, targets))
+        total, count = total + float(loss) * n, count + n
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("evaluate got no targets to score")
+    return total / count
+
+
+def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
+          clip_norm: float | None = None, clip_value: float | None = None,
+          val_batches=None, eval_every: int = 100, seed: int = 0, optimizer=None,
+          progress: bool | None = None, stop_on_nan: bool = True) -> History:
+    """Train ``model`` for ``steps`` updates and return a History.
+
+    batches: callable taking a torch.Generator (seeded with ``seed``) and returning a batch.
+    val_batches: callable returning an iterable of batches, evaluated every eval_every
+        steps and at the end.
+    clip_norm / clip_value: gradient clipping by global norm / by element value.
+    progress: show a tqdm bar; default on, off when the environment variable
+        RNN_COURSE_PROGRESS is "0" (the book build sets it: a static page has no live bar).
+    optimizer: default Adam(lr). A loss that becomes inf or NaN stops the run
+        (history.diverged = True) unless stop_on_nan=False.
+    """
+    steps = expect_positive_int(steps, "steps")
+    expect_positive_number(lr, "lr")
+    expect_positive_number(clip_norm, "clip_norm", allow_none=True)
+    expect_positive_number(clip_value, "clip_value", allow_none=True)
+    if not callable(batches):
+        raise TypeError("batches must be a callable taking a torch.Generator and returning a batch")
+    loss_fn = loss_fn or lm_loss
+    if progress is None:
+        progress = os.environ.get("RNN_COURSE_PROGRESS", "1") != "0"
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    history, start = History(), time.perf_counter()
+    model.train()
+    bar = tqdm(range(1, steps + 1), disable=not progress, desc="training", leave=False)
+    for step in bar:
+        loss = loss_fn(model, batches(generator))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for p in model.parameters() if p.grad is not None]
+        history.grad_norm.append(gradient_norm(params))
+        if clip_value is not None:
+            clip_by_value(params, clip_value)
+        if clip_norm is not None:
+            clip_by_norm(params, clip_norm)
+        optimizer.step()
+        history.steps.append(step)
+        history.loss.append(loss.item())
+        if not math.isfinite(history.loss[-1]) and stop_on_nan:
+            history.diverged = True
+            break
+        if val_batches is not None and (step % eval_every == 0 or step == steps):
+            history.val_steps.append(step)
+            history.val_loss.append(evaluate(model, val_batches()))
+            bar.set_postfix(loss=f"{history.loss[-1]:.3f}", val=f"{history.val_loss[-1]:.3f}")
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def bits_per_char(nats: float) -> float:
+    """Convert a loss in nats per character to bits per character."""
+    return nats / math.log(2)
+
+
+def perplexity(nats: float) -> float:
+    return math.exp(nats)

@@ -1,0 +1,77 @@
+"""Argument checks that fail early with a message saying what was expected.
+
+Every public function in ``utils`` calls these before doing any work, so a learner
+who passes a (T, D) array where (B, T, D) was expected reads *that*, instead of a
+broadcasting error from deep inside a matrix product.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def expect_tensor(x, name: str, ndim: int | tuple[int, ...] | None = None,
+                  shape: tuple | None = None, floating: bool | None = None) -> torch.Tensor:
+    """Check that ``x`` is a torch tensor with the given rank / shape / kind of dtype.
+
+    ``shape`` may hold ints or None (None matches any size), e.g. ``(None, None, 8)``.
+    Returns ``x`` so calls can be chained.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    _check_rank_and_shape(tuple(x.shape), name, ndim, shape)
+    if floating is True and not x.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers, got dtype {x.dtype}")
+    if floating is False and (x.is_floating_point() or x.is_complex()):
+        raise TypeError(f"{name} must hold integer token ids, got dtype {x.dtype}")
+    return x
+
+
+def expect_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
+                 shape: tuple | None = None) -> np.ndarray:
+    """Check that ``x`` is a floating-point numpy array of the given rank / shape."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array, got {type(x).__name__}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must hold floating-point numbers, got dtype {x.dtype}")
+    _check_rank_and_shape(x.shape, name, ndim, shape)
+    return x
+
+
+def _check_rank_and_shape(actual: tuple, name: str, ndim, shape) -> None:
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if len(actual) not in allowed:
+            wanted = " or ".join(f"{n}-D" for n in allowed)
+            raise ValueError(f"{name} must be {wanted}, got shape {_shape_text(actual)} "
+                             f"({len(actual)}-D)")
+    if shape is not None:
+        wanted = _shape_text("*" if s is None else s for s in shape)
+        if len(actual) != len(shape) or any(s is not None and s != a for s, a in zip(shape, actual)):
+            raise ValueError(f"{name} must have shape {wanted}, got {_shape_text(actual)}")
+
+
+def expect_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def expect_positive_number(value, name: str, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def expect_choice(value, name: str, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
