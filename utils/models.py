@@ -30,6 +30,8 @@ class CharLM(nn.Module):
         self.hidden_size = expect_positive_int(hidden_size, "hidden_size")
         self.cell_kind = expect_choice(cell, "cell", tuple(TORCH_MODULES))
         self.backend = expect_choice(backend, "backend", ("scratch", "torch"))
+        if embedding_dim is not None:
+            embedding_dim = expect_positive_int(embedding_dim, "embedding_dim")
         self.embedding = None if embedding_dim is None else nn.Embedding(vocab_size, embedding_dim)
         input_size = vocab_size if embedding_dim is None else embedding_dim
         if backend == "scratch":

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import expect_array
+from .validate import expect_array, expect_positive_int
 
 PARAM_NAMES = ("U", "W", "b", "V", "c")
 
 
 def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float = 0.5) -> dict:
     """Random parameters for an RNN with D inputs, J hidden units and K outputs (float64)."""
+    D, J, K = (expect_positive_int(v, name) for v, name in ((D, "D"), (J, "J"), (K, "K")))
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, e.g. np.random.default_rng(0); "
+                        f"got {type(rng).__name__}")
     return {
         "U": rng.normal(0.0, scale / np.sqrt(D), size=(J, D)),
         "W": rng.normal(0.0, scale / np.sqrt(J), size=(J, J)),
@@ -53,7 +57,36 @@ def softmax(o: np.ndarray) -> np.ndarray:
 def rnn_step(x_t: np.ndarray, h_prev: np.ndarray, U: np.ndarray, W: np.ndarray,
              b: np.ndarray) -> np.ndarray:
     """One step: h_t = tanh(W h_{t-1} + U x_t + b).  x_t: (D,), h_prev: (J,) -> (J,)."""
+    check_step_args(x_t, h_prev, U, W, b)
+    return _step(x_t, h_prev, U, W, b)
+
+
+def _step(x_t, h_prev, U, W, b):
+    """rnn_step without the argument checks (rnn_forward checks everything once)."""
     return np.tanh(W @ h_prev + U @ x_t + b)
+
+
+def check_step_args(x_t, h_prev, U, W, b) -> None:
+    """x_t (D,) and h_prev (J,) fix D and J; then U must be (J, D), W (J, J), b (J,)."""
+    D = expect_array(x_t, "x_t", ndim=1).shape[0]
+    J = expect_array(h_prev, "h_prev", ndim=1).shape[0]
+    for name, array, shape in (("U", U, (J, D)), ("W", W, (J, J)), ("b", b, (J,))):
+        if expect_array(array, name).shape != shape:
+            raise ValueError(f"{name} must have shape {shape} to match x_t {x_t.shape} and "
+                             f"h_prev {h_prev.shape}, got {array.shape}")
+
+
+def check_targets(targets, T: int, K: int) -> np.ndarray:
+    """targets must be T integer class ids in [0, K)."""
+    targets = np.asarray(targets)
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(f"targets must hold integer class ids, got dtype {targets.dtype}")
+    if targets.shape != (T,):
+        raise ValueError(f"targets must have shape ({T},), one class id per step, got {targets.shape}")
+    if T and (targets.min() < 0 or targets.max() >= K):
+        raise ValueError(f"targets must lie in [0, {K}), got values from {targets.min()} "
+                         f"to {targets.max()}")
+    return targets
 
 
 def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +97,7 @@ def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarra
     hs = np.zeros((len(xs), J))
     h = h0
     for t, x_t in enumerate(xs):
-        h = rnn_step(x_t, h, params["U"], params["W"], params["b"])
+        h = _step(x_t, h, params["U"], params["W"], params["b"])
         hs[t] = h
     probs = softmax(hs @ params["V"].T + params["c"])
     return hs, probs
@@ -72,9 +105,8 @@ def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarra
 
 def cross_entropy(probs: np.ndarray, targets: np.ndarray) -> float:
     """Summed negative log-likelihood of the target classes. probs: (T, K), targets: (T,)."""
-    targets = np.asarray(targets)
-    if targets.shape != probs.shape[:1]:
-        raise ValueError(f"targets must have shape ({probs.shape[0]},), got {targets.shape}")
+    expect_array(probs, "probs", ndim=2)
+    targets = check_targets(targets, *probs.shape)
     return float(-np.log(probs[np.arange(len(targets)), targets]).sum())
 
 
@@ -102,6 +134,7 @@ def rnn_backward(xs: np.ndarray, targets: np.ndarray, h0: np.ndarray, params: di
     per-step contributions. Returns a dict with dU, dW, db, dV, dc and dh0.
     """
     T = len(xs)
+    targets = check_targets(targets, T, probs.shape[1])
     do = probs.copy()
     do[np.arange(T), targets] -= 1.0         # dL/do_t = yhat_t - onehot(y_t)
     grads = {"dV": do.T @ hs, "dc": do.sum(axis=0)}

@@ -27,6 +27,8 @@ class Unrolled(nn.Module):
     def forward(self, xs: torch.Tensor, state=None):
         """xs: (B, T, D) -> outputs (B, T, J) in input order, final state."""
         expect_tensor(xs, "xs", shape=(None, None, self.cell.input_size), floating=True)
+        if xs.shape[1] == 0:
+            raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
         if state is None:
             state = self.cell.init_state(xs.shape[0], xs.device, xs.dtype)
         steps = range(xs.shape[1] - 1, -1, -1) if self.reverse else range(xs.shape[1])
@@ -105,6 +107,9 @@ class RecurrentNet(nn.Module):
     def _per_cell_states(self, state, batch_size: int) -> list:
         """torch layout (L*dirs, B, J) [pair for LSTM] -> one state per cell."""
         n = self.num_layers * self.num_directions
+        if self.is_lstm and not (isinstance(state, (tuple, list)) and len(state) == 2):
+            raise TypeError(f"an LSTM state must be a pair (h_0, c_0), each ({n}, B, J), "
+                            f"got {type(state).__name__}")
         h = state[0] if self.is_lstm else state
         expect_tensor(h, "h_0", shape=(n, batch_size, self.hidden_size), floating=True)
         if self.is_lstm:

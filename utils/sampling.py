@@ -27,6 +27,18 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
     return F.softmax(logits, dim=-1)
 
 
+def check_model_and_vocab(model, vocab) -> None:
+    """The vocabulary must be a Vocab whose size matches the model's output (if it declares one)."""
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
+    size = getattr(model, "vocab_size", None)
+    if size is not None and size != len(vocab):
+        raise ValueError(f"the model predicts {size} tokens but the vocabulary has {len(vocab)}: "
+                         "sample with the vocabulary the model was built for")
+    if not callable(getattr(model, "step", None)):
+        raise TypeError(f"model must have a step(idx_t, state) method, got {type(model).__name__}")
+
+
 @torch.no_grad()
 def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100,
            temperature: float = 1.0, greedy: bool = False, top_k: int | None = None,
@@ -39,6 +51,7 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
     and stops at <EOS> (if stop_at_eos) or after max_len new tokens. With reject_unk the
     special tokens <PAD>, <BOS> and <UNK> get probability 0, so they are never drawn.
     """
+    check_model_and_vocab(model, vocab)
     n = expect_positive_int(n, "n")
     max_len = expect_positive_int(max_len, "max_len")
     expect_positive_number(temperature, "temperature")
@@ -54,7 +67,7 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
     banned = [vocab.pad_id, vocab.bos_id] + ([vocab.unk_id] if reject_unk else [])
     out = [[] for _ in range(n)]
     finished = torch.zeros(n, dtype=torch.bool, device=device)
-    for _ in range(max_len):
+    for i in range(max_len):
         logits = logits.clone()
         logits[:, banned] = float("-inf")
         if not stop_at_eos:
@@ -68,8 +81,8 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
             if not finished[row]:
                 out[row].append(tok)
         finished |= tokens == vocab.eos_id
-        if stop_at_eos and bool(finished.all()):
-            break
+        if (stop_at_eos and bool(finished.all())) or i == max_len - 1:
+            break  # no model.step for a token that nothing will follow
         logits, state = model.step(tokens, state)
     model.train(was_training)
     return [vocab.decode(seq) for seq in out]
@@ -79,6 +92,7 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
 def sequence_log_likelihood(model, vocab: Vocab, texts: list[str]) -> torch.Tensor:
     """log P(text + <EOS> | <BOS>) under the model, in nats, for each text. -> (N,)"""
     from .data import sequence_pairs
+    check_model_and_vocab(model, vocab)
     was_training = model.training
     model.eval()
     inputs, targets = sequence_pairs(texts, vocab)

@@ -22,10 +22,18 @@ from .validate import expect_positive_int, expect_positive_number
 
 def lm_loss(model, batch, pad_id: int = 0) -> torch.Tensor:
     """Mean next-token cross-entropy in nats over non-padding targets. batch: (inputs, targets)."""
-    inputs, targets = (t.to(model.device) for t in batch)
+    inputs, targets = (t.to(model_device(model)) for t in batch)
     logits, _ = model(inputs)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                            ignore_index=pad_id)
+
+
+def model_device(model) -> torch.device:
+    """``model.device`` when the model defines it (CharLM does), else its first parameter's."""
+    device = getattr(model, "device", None)
+    if device is None:
+        device = next(model.parameters()).device
+    return torch.device(device)
 
 
 def gradient_norm(parameters) -> float:
@@ -40,6 +48,7 @@ def gradient_norm(parameters) -> float:
 def clip_by_norm(parameters, max_norm: float) -> float:
     """If the global gradient norm exceeds max_norm, rescale every gradient by
     max_norm / norm (the direction is kept). Returns the norm before clipping."""
+    max_norm = expect_positive_number(max_norm, "max_norm")
     parameters = [p for p in parameters if p.grad is not None]
     norm = gradient_norm(parameters)
     if norm > max_norm:
@@ -51,6 +60,7 @@ def clip_by_norm(parameters, max_norm: float) -> float:
 @torch.no_grad()
 def clip_by_value(parameters, max_value: float) -> None:
     """Clamp every gradient element into [-max_value, max_value] (the direction can change)."""
+    max_value = expect_positive_number(max_value, "max_value")
     for p in parameters:
         if p.grad is not None:
             p.grad.clamp_(-max_value, max_value)
@@ -79,13 +89,19 @@ class History:
 
 
 @torch.no_grad()
-def evaluate(model, batches, loss_fn=None, pad_id: int = 0) -> float:
-    """Average loss per non-padding target over an iterable of batches (model in eval mode)."""
+def evaluate(model, batches, loss_fn=None, pad_id: int | None = 0) -> float:
+    """Average loss per non-padding target over an iterable of (inputs, targets) batches
+    (model in eval mode). Each batch's mean loss is weighted by its number of targets.
+    pad_id=None counts every target (e.g. class labels, where 0 is a real class)."""
+    if isinstance(batches, (tuple, list)) and len(batches) == 2 and all(
+            isinstance(b, torch.Tensor) for b in batches):
+        raise TypeError("batches must be an iterable of (inputs, targets) batches, got one batch: "
+                        "wrap it in a list, evaluate(model, [batch])")
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
     for inputs, targets in batches:
-        n = int((targets != pad_id).sum())
+        n = targets.numel() if pad_id is None else int((targets != pad_id).sum())
         loss = (loss_fn or lm_loss)(model, (inputs, targets))
         total, count = total + float(loss) * n, count + n
     model.train(was_training)
@@ -106,15 +122,21 @@ def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
     clip_norm / clip_value: gradient clipping by global norm / by element value.
     progress: show a tqdm bar; default on, off when the environment variable
         RNN_COURSE_PROGRESS is "0" (the book build sets it: a static page has no live bar).
-    optimizer: default Adam(lr). A loss that becomes inf or NaN stops the run
+    loss_fn: also used for validation; with a custom loss_fn every validation target
+        counts when averaging over batches (with the default, <PAD> targets do not).
+    optimizer: default Adam(lr). A loss or gradient norm that becomes inf or NaN stops the run
         (history.diverged = True) unless stop_on_nan=False.
     """
     steps = expect_positive_int(steps, "steps")
     expect_positive_number(lr, "lr")
     expect_positive_number(clip_norm, "clip_norm", allow_none=True)
     expect_positive_number(clip_value, "clip_value", allow_none=True)
+    eval_every = expect_positive_int(eval_every, "eval_every")
     if not callable(batches):
         raise TypeError("batches must be a callable taking a torch.Generator and returning a batch")
+    if val_batches is not None and not callable(val_batches):
+        raise TypeError("val_batches must be a callable returning an iterable of batches, e.g. "
+                        f"lambda: val.all_batches(); got {type(val_batches).__name__}")
     loss_fn = loss_fn or lm_loss
     if progress is None:
         progress = os.environ.get("RNN_COURSE_PROGRESS", "1") != "0"
@@ -136,12 +158,13 @@ def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
         optimizer.step()
         history.steps.append(step)
         history.loss.append(loss.item())
-        if not math.isfinite(history.loss[-1]) and stop_on_nan:
+        if stop_on_nan and not (math.isfinite(history.loss[-1]) and math.isfinite(history.grad_norm[-1])):
             history.diverged = True
             break
         if val_batches is not None and (step % eval_every == 0 or step == steps):
             history.val_steps.append(step)
-            history.val_loss.append(evaluate(model, val_batches()))
+            history.val_loss.append(evaluate(model, val_batches(), loss_fn,
+                                             pad_id=0 if loss_fn is lm_loss else None))
             bar.set_postfix(loss=f"{history.loss[-1]:.3f}", val=f"{history.val_loss[-1]:.3f}")
     bar.close()
     history.seconds = time.perf_counter() - start

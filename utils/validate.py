@@ -28,7 +28,7 @@ def expect_tensor(x, name: str, ndim: int | tuple[int, ...] | None = None,
     _check_rank_and_shape(tuple(x.shape), name, ndim, shape)
     if floating is True and not x.is_floating_point():
         raise TypeError(f"{name} must hold floating-point numbers, got dtype {x.dtype}")
-    if floating is False and (x.is_floating_point() or x.is_complex()):
+    if floating is False and (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool):
         raise TypeError(f"{name} must hold integer token ids, got dtype {x.dtype}")
     return x
 

@@ -1,0 +1,150 @@
+"""Time the course: each notebook on its own, then a cold and a cached build of the book.
+
+    python benchmarks/bench_notebooks.py                  # notebooks, then both builds
+    python benchmarks/bench_notebooks.py --notebooks-only # just the notebooks
+
+Every notebook listed in _toc.yml is executed with nbclient in its own folder (as the
+book build and Jupyter do), with a fresh kernel, and its wall time (kernel start
+included) is compared with its budget: 60 s for a chapter, 120 s for a lab. Then the
+whole book is built into a fresh folder with --all (every notebook executed, budget
+600 s), and built again with nothing changed (execution cache and Sphinx environment
+reused, budget 60 s). Outputs are never written back into the notebooks.
+
+Like `make book`, it sets RNN_COURSE_PROGRESS=0 (utils then shows no live progress bars).
+
+Exit status 1 if a notebook fails or anything is over its budget.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+# As in `make book`: no live progress bars (kernels inherit this process's environment).
+os.environ["RNN_COURSE_PROGRESS"] = "0"
+BUDGET_S = {"chapters": 60.0, "labs": 120.0}
+COLD_BUILD_BUDGET_S = 600.0
+CACHED_BUILD_BUDGET_S = 60.0
+
+
+def toc_notebooks() -> list[Path]:
+    """The .ipynb files named in _toc.yml, in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names: list[str] = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [ROOT / f"{n}.ipynb" for n in names if (ROOT / f"{n}.ipynb").exists()]
+
+
+def budget_for(path: Path) -> float:
+    return BUDGET_S.get(path.relative_to(ROOT).parts[0], BUDGET_S["chapters"])
+
+
+def run_notebook(path: Path, cell_timeout: int) -> tuple[float, str | None]:
+    """Execute one notebook in its folder; return (seconds, error or None)."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except Exception as exc:  # report and carry on with the next notebook
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+        return time.perf_counter() - start, f"{type(exc).__name__}: {first_line[:200]}"
+    return time.perf_counter() - start, None
+
+
+def build(out: Path, full: bool) -> tuple[float, int, str]:
+    """jupyter-book build (the command of `make book`) into `out`; (seconds, rc, log tail)."""
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    if full:
+        cmd.append("--all")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    return time.perf_counter() - start, proc.returncode, (proc.stdout + proc.stderr)[-3000:]
+
+
+def verdict(seconds: float, budget: float, failed: bool = False) -> str:
+    if failed:
+        return "FAILED"
+    return "OVER" if seconds > budget else "ok"
+
+
+def print_table(rows: list[tuple[str, float, float, str]], title: str) -> None:
+    width = max([len(r[0]) for r in rows] + [len(title)])
+    print(f"\n{title:<{width}}  {'seconds':>8}  {'budget':>7}  status")
+    print("-" * (width + 27))
+    for name, seconds, budget, status in rows:
+        print(f"{name:<{width}}  {seconds:8.1f}  {budget:7.0f}  {status}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks-only", action="store_true",
+                        help="time the notebooks, skip the two book builds")
+    parser.add_argument("--cell-timeout", type=int, default=600,
+                        help="seconds one cell may run before it counts as failed (default 600)")
+    args = parser.parse_args()
+
+    print(f"Python {platform.python_version()} on {platform.platform()}, "
+          f"{os.cpu_count()} CPUs")
+    ok = True
+
+    rows = []
+    for path in toc_notebooks():
+        name = str(path.relative_to(ROOT))
+        print(f"running {name} ...", flush=True)
+        seconds, error = run_notebook(path, args.cell_timeout)
+        status = verdict(seconds, budget_for(path), failed=error is not None)
+        if error:
+            status += f" ({error})"
+        ok &= status == "ok"
+        rows.append((name, seconds, budget_for(path), status))
+    print_table(rows, "notebook")
+
+    if not args.notebooks_only:
+        with tempfile.TemporaryDirectory(prefix="rnn-course-bench-") as tmp:
+            out = Path(tmp)
+            print("\nbuilding the book from scratch (--all) ...", flush=True)
+            cold, rc_cold, log_cold = build(out, full=True)
+            print("building it again with nothing changed ...", flush=True)
+            cached, rc_cached, log_cached = build(out, full=False)
+        build_rows = [
+            ("cold full build (--all)", cold, COLD_BUILD_BUDGET_S,
+             verdict(cold, COLD_BUILD_BUDGET_S, failed=rc_cold != 0)),
+            ("cached rebuild, nothing changed", cached, CACHED_BUILD_BUDGET_S,
+             verdict(cached, CACHED_BUILD_BUDGET_S, failed=rc_cached != 0)),
+        ]
+        print_table(build_rows, "book build")
+        for (name, *_, status), log in zip(build_rows, (log_cold, log_cached)):
+            if status == "FAILED":
+                print(f"\n--- end of the log of the {name} ---\n{log}")
+        ok &= all(r[3] == "ok" for r in build_rows)
+
+    print("\nall within budget" if ok else "\nSOMETHING FAILED OR IS OVER BUDGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Shared fixtures.
+
+``built_site`` builds the whole book ONCE per test session (the build executes every
+notebook, so it takes minutes) and returns the folder holding the HTML. Under
+pytest-xdist the workers share that one build: the first worker to ask builds, the
+others wait on a file lock and reuse the result.
+
+Set RNN_COURSE_SITE=/path/to/_build/html to test an existing build instead (handy while
+working on the browser test: ``make book`` once, then
+``RNN_COURSE_SITE=_build/html pytest tests/test_site_browser.py``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The exact command of `make book`, pointed at a fresh output folder so that nothing is
+# reused from an earlier build or from the execution cache.
+BUILD_ARGS = ["build", str(ROOT), "--all", "-W", "-n", "--keep-going"]
+BUILD_TIMEOUT_S = 45 * 60
+# As in `make book`: no live progress bars while the book executes the notebooks.
+BUILD_ENV = {"RNN_COURSE_PROGRESS": "0"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteBuild:
+    html: Path          # <output>/_build/html
+    returncode: int
+    seconds: float
+    log: Path           # full stdout + stderr of the build
+
+    def log_tail(self, chars: int = 6000) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return text[-chars:]
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this session sees (the base temp's parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build(out: Path) -> SiteBuild:
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "build.log"
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           *BUILD_ARGS, "--path-output", str(out)]
+    start = time.monotonic()
+    with log.open("w", encoding="utf-8") as fh:
+        fh.write("$ RNN_COURSE_PROGRESS=0 jupyter-book "
+                 + " ".join(BUILD_ARGS + ["--path-output", str(out)]) + "\n")
+        fh.flush()
+        try:
+            rc = subprocess.run(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                env={**os.environ, **BUILD_ENV},
+                                timeout=BUILD_TIMEOUT_S).returncode
+        except subprocess.TimeoutExpired:
+            fh.write(f"\nbuild killed after {BUILD_TIMEOUT_S} s\n")
+            rc = -9
+    return SiteBuild(out / "_build" / "html", rc, time.monotonic() - start, log)
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory) -> SiteBuild:
+    """The result of one full, clean build of the book (built at most once per session)."""
+    existing = os.environ.get("RNN_COURSE_SITE")
+    if existing:
+        html = Path(existing).resolve()
+        if not (html / "index.html").is_file():
+            pytest.fail(f"RNN_COURSE_SITE={existing} holds no index.html")
+        return SiteBuild(html, 0, 0.0, html / "build.log")
+
+    shared = _shared_dir(tmp_path_factory)
+    out = shared / "book"
+    record = shared / "book-build.json"
+    with open(shared / "book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)      # released when the file closes
+        if not record.exists():
+            result = _build(out)
+            record.write_text(json.dumps({"returncode": result.returncode,
+                                          "seconds": result.seconds}))
+        data = json.loads(record.read_text())
+    return SiteBuild(out / "_build" / "html", data["returncode"], data["seconds"],
+                     out / "build.log")
+
+
+@pytest.fixture(scope="session")
+def built_site(site_build: SiteBuild) -> Path:
+    """The built HTML folder (``_build/html``); fails the test if the build failed."""
+    if site_build.returncode != 0:
+        pytest.fail(f"the book build failed (exit {site_build.returncode}); "
+                    f"end of {site_build.log}:\n{site_build.log_tail()}", pytrace=False)
+    return site_build.html
+
+
+@pytest.fixture(scope="session")
+def book_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def toc_files() -> list[str]:
+    """Every file named in _toc.yml (without suffix), root first, in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def source_of(docname: str) -> Path:
+    """The source file of a TOC entry (.ipynb or .md)."""
+    for suffix in (".ipynb", ".md"):
+        path = ROOT / (docname + suffix)
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"no .ipynb or .md source for TOC entry {docname!r}")
+
+
+@pytest.fixture(scope="session")
+def toc_pages() -> dict[str, Path]:
+    """{docname: source file} for every page of _toc.yml, in reading order."""
+    return {name: source_of(name) for name in toc_files()}

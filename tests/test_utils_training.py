@@ -1,0 +1,247 @@
+"""The training loop, gradient clipping, evaluation and reproducibility."""
+import copy
+import math
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from utils import seed_everything, training
+from utils.data import TextWindows, Vocab
+from utils.models import CharLM
+from utils.training import History, clip_by_norm, clip_by_value, evaluate, gradient_norm, lm_loss, train
+
+PATTERN = "abcd" * 200
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models run fastest on one thread (and pytest -n 2 already uses both cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setenv("RNN_COURSE_PROGRESS", "0")
+
+
+def tiny_problem(seed=0, cell="gru", backend="torch"):
+    seed_everything(seed)
+    vocab = Vocab.from_texts(PATTERN)
+    windows = TextWindows(vocab.encode(PATTERN), seq_len=12, batch_size=8)
+    model = CharLM(len(vocab), hidden_size=16, cell=cell, backend=backend)
+    return model, windows
+
+
+# --- the loop -----------------------------------------------------------------------------------
+def test_loss_falls_on_a_tiny_problem():
+    model, windows = tiny_problem()
+    history = train(model, windows, steps=80, lr=2e-2, progress=False)
+    assert len(history.loss) == 80 and not history.diverged
+    first, last = sum(history.loss[:5]) / 5, sum(history.loss[-5:]) / 5
+    assert first > math.log(4) * 0.9            # starts near chance
+    assert last < 0.5 * first                   # the repeating pattern is learnt
+
+
+def test_scratch_backend_trains_too():
+    model, windows = tiny_problem(cell="lstm", backend="scratch")
+    history = train(model, windows, steps=40, lr=2e-2, progress=False)
+    assert sum(history.loss[-5:]) < 0.8 * sum(history.loss[:5])
+
+
+def test_history_records_steps_loss_grad_norm_and_validation():
+    model, windows = tiny_problem()
+    history = train(model, windows, steps=25, lr=1e-2, eval_every=10, progress=False,
+                    val_batches=lambda: windows.all_batches(max_windows=8))
+    assert isinstance(history, History)
+    assert history.steps == list(range(1, 26))
+    assert len(history.loss) == len(history.grad_norm) == 25
+    assert all(g > 0 and math.isfinite(g) for g in history.grad_norm)
+    assert history.val_steps == [10, 20, 25]
+    assert len(history.val_loss) == 3 and history.final_val_loss == history.val_loss[-1]
+    assert history.seconds > 0
+    assert "25 steps" in repr(history)
+
+
+def test_history_records_grad_norm_before_clipping():
+    model, windows = tiny_problem()
+    history = train(model, windows, steps=5, lr=1e-3, clip_norm=1e-3, progress=False)
+    assert min(history.grad_norm) > 1e-2
+
+
+def test_same_seed_gives_identical_history():
+    runs = []
+    for _ in range(2):
+        model, windows = tiny_problem(seed=3)
+        runs.append(train(model, windows, steps=15, lr=1e-2, seed=7, progress=False).loss)
+    assert runs[0] == runs[1]
+    model, windows = tiny_problem(seed=3)
+    assert train(model, windows, steps=15, lr=1e-2, seed=8, progress=False).loss != runs[0]
+
+
+def test_an_exploding_run_is_flagged_and_stops():
+    model, windows = tiny_problem()
+    sgd = torch.optim.SGD(model.parameters(), lr=1e36)  # weights overflow after a few steps
+    history = train(model, windows, steps=50, optimizer=sgd, progress=False)
+    assert history.diverged
+    assert len(history.loss) < 50 and not math.isfinite(history.loss[-1])
+    assert all(math.isfinite(x) for x in history.loss[:-1])
+    assert "DIVERGED" in repr(history)
+
+
+def test_an_exploding_run_can_continue_when_asked():
+    model, windows = tiny_problem()
+    sgd = torch.optim.SGD(model.parameters(), lr=1e36)
+    history = train(model, windows, steps=6, optimizer=sgd, progress=False, stop_on_nan=False)
+    assert len(history.loss) == 6 and not history.diverged
+
+
+def test_train_accepts_a_custom_loss_for_a_model_without_device():
+    seed_everything(0)
+    model = nn.Linear(3, 1)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3
+
+    def loss_fn(m, batch):
+        xb, yb = batch
+        return F.mse_loss(m(xb).squeeze(-1), yb)
+
+    history = train(model, lambda g: (x, y), steps=60, lr=0.1, loss_fn=loss_fn, progress=False,
+                    val_batches=lambda: [(x, y)], eval_every=30)
+    assert history.loss[-1] < 0.05 * history.loss[0]
+    assert len(history.val_loss) == 2
+    with torch.no_grad():  # validation used the custom loss, not the language-model loss
+        assert history.val_loss[-1] == pytest.approx(loss_fn(model, (x, y)).item(), rel=1e-5)
+
+
+def test_evaluate_with_pad_id_none_counts_class_zero():
+    """Class labels where 0 is a real class: every target counts."""
+    seed_everything(0)
+    model = nn.Linear(2, 3)
+
+    def loss_fn(m, batch):
+        return F.cross_entropy(m(batch[0]), batch[1])
+
+    batches = [(torch.randn(4, 2), torch.zeros(4, dtype=torch.long)),
+               (torch.randn(2, 2), torch.tensor([1, 2]))]
+    with torch.no_grad():
+        expected = (4 * loss_fn(model, batches[0]) + 2 * loss_fn(model, batches[1])) / 6
+    assert evaluate(model, batches, loss_fn, pad_id=None) == pytest.approx(float(expected), rel=1e-6)
+
+
+# --- clipping -----------------------------------------------------------------------------------
+def params_with_grads(*grads):
+    params = [nn.Parameter(torch.zeros_like(g)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.clone()
+    return params
+
+
+def test_clip_by_norm_rescales_to_exactly_max_norm_and_keeps_direction():
+    grads = [torch.tensor([3.0, 0.0]), torch.tensor([[0.0, 4.0], [12.0, 0.0]])]  # norm 13
+    params = params_with_grads(*grads)
+    before = clip_by_norm(params, max_norm=1.3)
+    assert before == pytest.approx(13.0)
+    assert gradient_norm(params) == pytest.approx(1.3, rel=1e-6)
+    for p, g in zip(params, grads):
+        torch.testing.assert_close(p.grad, g * 0.1)
+
+
+def test_clip_by_norm_leaves_small_gradients_untouched():
+    grads = [torch.tensor([0.3, -0.4])]
+    params = params_with_grads(*grads)
+    assert clip_by_norm(params, max_norm=1.0) == pytest.approx(0.5)
+    assert torch.equal(params[0].grad, grads[0])
+
+
+def test_clip_by_norm_skips_parameters_without_gradients():
+    params = params_with_grads(torch.tensor([30.0, 40.0])) + [nn.Parameter(torch.ones(2))]
+    clip_by_norm(iter(params), 5.0)
+    torch.testing.assert_close(params[0].grad, torch.tensor([3.0, 4.0]))
+    assert params[1].grad is None
+
+
+def test_clip_by_value_clamps_elements():
+    params = params_with_grads(torch.tensor([-5.0, -0.5, 0.2, 7.0]))
+    clip_by_value(params, 1.0)
+    assert params[0].grad.tolist() == [-1.0, -0.5, pytest.approx(0.2), 1.0]
+
+
+@pytest.mark.parametrize("clip", [clip_by_norm, clip_by_value])
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan")])
+def test_clipping_thresholds_must_be_positive(clip, bad):
+    with pytest.raises(ValueError, match="positive"):
+        clip(params_with_grads(torch.ones(2)), bad)
+
+
+def test_gradient_norm_is_global():
+    params = params_with_grads(torch.tensor([1.0, 2.0]), torch.tensor([2.0]))
+    assert gradient_norm(params) == pytest.approx(3.0)
+    assert gradient_norm([nn.Parameter(torch.ones(1))]) == 0.0
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+class FixedLogits(nn.Module):
+    """A model whose logits are a fixed function of the input ids (for hand-computed losses)."""
+
+    def __init__(self, K=6):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(K, K))
+
+    @property
+    def device(self):
+        return self.table.device
+
+    def forward(self, idx, state=None):
+        return self.table[idx], None
+
+
+def test_evaluate_weights_batches_by_token_count_and_ignores_pad():
+    torch.manual_seed(0)
+    model = FixedLogits()
+    b1 = (torch.tensor([[1, 4, 5]]), torch.tensor([[4, 5, 2]]))                  # 3 targets
+    b2 = (torch.tensor([[1, 5, 0, 0], [1, 4, 4, 5]]),
+          torch.tensor([[5, 2, 0, 0], [4, 4, 5, 2]]))                           # 2 + 4 targets
+    nll = []
+    for inputs, targets in (b1, b2):
+        logp = torch.log_softmax(model.table[inputs], -1).gather(-1, targets[..., None])[..., 0]
+        nll += [-float(v.detach()) for v, t in zip(logp.flatten(), targets.flatten()) if t != 0]
+    assert len(nll) == 9
+    expected = sum(nll) / len(nll)
+    got = evaluate(model, [b1, b2])
+    assert got == pytest.approx(expected, rel=1e-6)
+    unweighted = (lm_loss(model, b1).item() + lm_loss(model, b2).item()) / 2
+    assert abs(got - unweighted) > 1e-4                     # a plain mean of batch means differs
+
+
+def test_evaluate_restores_training_mode_and_rejects_empty():
+    model = FixedLogits()
+    model.train()
+    evaluate(model, [(torch.tensor([[1, 2]]), torch.tensor([[2, 3]]))])
+    assert model.training
+    with pytest.raises(ValueError, match="no targets"):
+        evaluate(model, [])
+
+
+def test_lm_loss_ignores_padding_targets():
+    model = FixedLogits()
+    inputs, targets = torch.tensor([[1, 4, 3]]), torch.tensor([[4, 2, 0]])
+    expected = F.cross_entropy(model.table[inputs[0, :2]], targets[0, :2])
+    torch.testing.assert_close(lm_loss(model, (inputs, targets)), expected)
+
+
+def test_units():
+    assert training.bits_per_char(math.log(2)) == pytest.approx(1.0)
+    assert training.perplexity(math.log(7)) == pytest.approx(7.0)
+
+
+def test_train_does_not_touch_a_deep_copy():
+    """Sanity: train updates the model it is given, and only that one."""
+    model, windows = tiny_problem()
+    frozen = copy.deepcopy(model)
+    train(model, windows, steps=3, progress=False)
+    assert any(not torch.equal(a, b) for a, b in zip(model.parameters(), frozen.parameters()))

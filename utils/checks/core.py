@@ -1,0 +1,732 @@
+"""The lab-checking framework: run a learner's function on fresh inputs, compare the result
+with the course's reference, and explain the first problem found in one short message.
+
+A lab defines one ``Check`` per exercise (see ``utils/checks/lab1.py``)::
+
+    check_rnn_cell_forward = Check(
+        "rnn_cell_forward", reference=numpy_rnn.rnn_step, make_cases=cell_cases,
+        output_names="h_t", mistakes=[Mistake("the bias `b` is missing", no_bias), ...])
+
+and the notebook calls ``check_rnn_cell_forward(rnn_cell_forward)``. The call never raises:
+it returns a ``CheckResult``, which Jupyter shows as a green (passed), grey (not attempted)
+or red (failed) box, and which prints as one line of text elsewhere.
+
+For every case (a fresh set of inputs with its own sizes) the check looks, in this order, at:
+
+1. the call: still the stub (NotImplementedError), an error inside the learner's code (its
+   type, its message and the learner's line), a wrong signature;
+2. a missing return value (None);
+3. inputs modified in place (the learner gets deep copies, compared afterwards);
+4. the structure: type, number of returned values, dict keys, dtype and the exact shape,
+   all before any value is compared, so broadcasting cannot hide a wrong shape;
+5. NaN and inf;
+6. the values, within explicit tolerances. On a mismatch the learner's output is compared
+   with known mistakes (wrong variants computed from the reference) before the largest
+   error and the first index that differs are reported.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import html
+import inspect
+import linecache
+import numbers
+import os
+import re
+import sys
+import sysconfig
+import textwrap
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+RTOL, ATOL = 1e-6, 1e-8          # float64: agreement to about 6 significant digits
+
+
+# --- the result ------------------------------------------------------------------------------
+_LOOK = {  # status: (border colour, background, title colour, symbol), Okabe & Ito hues
+    "passed": ("#009E73", "#e7f5ef", "#00664a", "✓"),
+    "failed": ("#D55E00", "#fcebe1", "#9c3a00", "✗"),
+    "not-attempted": ("#7F7F7F", "#f1f1f1", "#4d4d4d", "○"),
+}
+
+
+@dataclass(repr=False)
+class CheckResult:
+    """The outcome of one check: ``passed``, a ``message`` (first line = the headline)."""
+
+    passed: bool
+    message: str
+    exercise: str = ""
+    attempted: bool = True
+
+    @property
+    def status(self) -> str:
+        """"passed", "failed" or "not-attempted"."""
+        if self.passed:
+            return "passed"
+        return "failed" if self.attempted else "not-attempted"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        symbol = _LOOK[self.status][3]
+        return f"{symbol} {self.exercise}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        border, background, title_colour, symbol = _LOOK[self.status]
+        headline, *details = self.message.split("\n")
+        body = "".join(f'<div style="margin-top:0.35em">{_inline_html(line)}</div>'
+                       for line in details if line.strip())
+        box_style = (f"border-left:5px solid {border};background:{background};color:#1b1b1b;"
+                     "padding:0.55em 0.9em;margin:0.4em 0;border-radius:4px;line-height:1.45;"
+                     "font-size:0.95em")
+        title = (f'<strong style="color:{title_colour}">{symbol} <code style="color:inherit;'
+                 f'background:none">{html.escape(self.exercise)}</code></strong>')
+        return (f'<div class="lab-check lab-check-{self.status}" data-check="{self.status}" '
+                f'data-exercise="{html.escape(self.exercise)}" style="{box_style}">'
+                f"{title} &mdash; {_inline_html(headline)}{body}</div>")
+
+
+def _inline_html(text: str) -> str:
+    """Escape text for HTML and show `backticked` spans as code."""
+    parts = html.escape(text).split("`")
+    return "".join(f'<code style="background:rgba(0,0,0,0.06);color:inherit;padding:0 0.2em">'
+                   f"{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+
+
+class CheckFailed(Exception):
+    """Stops a check at the first problem; ``Check`` turns it into a failed CheckResult."""
+
+    def __init__(self, message: str, attempted: bool = True):
+        super().__init__(message)
+        self.message = message
+        self.attempted = attempted
+
+
+# --- cases and known mistakes ----------------------------------------------------------------
+@dataclass
+class Case:
+    """One set of inputs for an exercise.
+
+    args: {parameter name: value}, passed positionally in this order.
+    sizes: {letter: size}, e.g. {"T": 5, "D": 3, "J": 4}, used to name shapes in messages.
+    label: a few words saying what the case is for ("non-square sizes").
+    """
+
+    args: dict
+    sizes: dict
+    label: str
+
+    def describe(self) -> str:
+        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+        return f"{self.label} ({sizes})" if sizes else self.label
+
+
+@dataclass
+class Mistake:
+    """A known wrong way to solve an exercise.
+
+    variant: a function with the exercise's signature that makes the mistake (usually
+        built from the reference). keys: the output entries the mistake shows up in
+        (dict keys or tuple names); None means all of them.
+    """
+
+    description: str
+    variant: Callable
+    keys: tuple | None = None
+
+
+# --- calling the learner's code --------------------------------------------------------------
+def _library_dirs() -> tuple[str, ...]:
+    """Folders whose code is not the learner's: this course's utils, Python and packages."""
+    paths = sysconfig.get_paths()
+    dirs = {Path(__file__).resolve().parents[1], Path(sys.prefix), Path(sys.base_prefix),
+            Path(sys.exec_prefix), Path(paths["stdlib"]), Path(paths["purelib"]),
+            Path(paths["platlib"])}
+    return tuple(str(d.resolve()) + os.sep for d in dirs)
+
+
+_LIBRARY_DIRS = _library_dirs()
+
+
+def _is_learner_file(filename: str) -> bool:
+    if filename.startswith("<frozen"):
+        return False
+    if filename.startswith("<"):           # <string>, <ipython-input-...>
+        return True
+    return not str(Path(filename).resolve()).startswith(_LIBRARY_DIRS)
+
+
+def learner_frames(error: BaseException) -> list[tuple]:
+    """(code object, line number, line text) of each frame of the traceback in learner code."""
+    found = []
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        filename = frame.f_code.co_filename
+        if _is_learner_file(filename):
+            line = linecache.getline(filename, lineno, frame.f_globals).strip()
+            found.append((frame.f_code, lineno, line))
+    return found
+
+
+def _where(frames: list[tuple], caller: str | None = None) -> str:
+    """'In `f`, line 3: `h = ...`' for the innermost learner frame."""
+    if not frames:
+        return ""
+    code, lineno, line = frames[-1]
+    called = f" (called by your `{caller}`)" if caller and code.co_name != caller else ""
+    where = f"In `{code.co_name}`{called}, line {lineno}"
+    return where + (f": `{line}`" if line else "")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _raised_by_stub(fn, frames) -> bool:
+    return bool(frames) and frames[-1][0] is getattr(fn, "__code__", None)
+
+
+def describe_exception(fn, error: BaseException) -> str:
+    """What went wrong inside the learner's code, and on which of their lines."""
+    frames = learner_frames(error)
+    message = f"Your code raised `{type(error).__name__}: {_short(error)}`." if str(error) \
+        else f"Your code raised `{type(error).__name__}`."
+    where = _where(frames, getattr(fn, "__name__", None))
+    return message + (f"\n{where}" if where else "")
+
+
+def call_learner(fn, args: list, name: str, shape_tip: str = "") -> Any:
+    """``fn(*args)``; an exception becomes a CheckFailed that names the learner's line.
+
+    Warnings (e.g. numpy's overflow warnings) are silenced: the check reports NaN itself.
+    """
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    except NotImplementedError as error:
+        frames = learner_frames(error)
+        if _raised_by_stub(fn, frames) or not frames:
+            raise CheckFailed(f"Not attempted yet: `{name}` still raises NotImplementedError. "
+                              "Replace `raise NotImplementedError` with your code, run that cell, "
+                              "then run this check again.", attempted=False) from None
+        inner = frames[-1][0].co_name
+        raise CheckFailed(f"Your `{name}` calls `{inner}`, which is not implemented yet (it still "
+                          f"raises NotImplementedError). Finish `{inner}` first.") from None
+    except (Exception, SystemExit) as error:
+        message = describe_exception(fn, error)
+        if shape_tip and _looks_like_shape_error(error):
+            message += "\n" + shape_tip
+        raise CheckFailed(message) from None
+
+
+def _looks_like_shape_error(error: BaseException) -> bool:
+    return isinstance(error, (ValueError, TypeError, IndexError)) and bool(
+        re.search(r"shape|matmul|align|broadcast|dimension|size", str(error), re.IGNORECASE))
+
+
+def check_signature(fn, params: list[str], name: str) -> None:
+    """The learner's function must accept the exercise's arguments, in order."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):        # some builtins have no signature: just call them
+        return
+    try:
+        signature.bind(*params)
+    except TypeError:
+        theirs = ", ".join(signature.parameters)
+        raise CheckFailed(f"`{name}` must take {len(params)} arguments `({', '.join(params)})`; "
+                          f"yours takes `({theirs})`. Keep the signature given in the exercise."
+                          ) from None
+
+
+def is_unchanged_stub(fn) -> bool:
+    """True when fn's body holds nothing but a docstring, `pass`, `...` or comments."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
+                                                             ast.Constant):
+        body = body[1:]
+    return all(isinstance(s, ast.Pass)
+               or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body)
+
+
+def code_names(fn) -> set:
+    """Every global or attribute name the function's code (and its nested code) mentions."""
+    code = getattr(fn, "__code__", None)
+    names, stack = set(), [code] if code is not None else []
+    while stack:
+        current = stack.pop()
+        names |= set(current.co_names)
+        stack.extend(const for const in current.co_consts if inspect.iscode(const))
+    return names
+
+
+def globals_read(fn) -> list[str]:
+    """Names of notebook-level arrays the function reads instead of its parameters."""
+    namespace = getattr(fn, "__globals__", {})
+    return sorted(n for n in code_names(fn) if _is_array(namespace.get(n)))
+
+
+# --- comparing structure and values ---------------------------------------------------------
+def _is_torch(x) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, np.ndarray) or _is_torch(x)
+
+
+def _to_numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if _is_torch(x) else np.asarray(x)
+
+
+def _same(a, b) -> bool:
+    """Exact equality for the mutation check (NaN equals NaN; shapes and dtypes must agree)."""
+    if _is_array(a) or _is_array(b):
+        if not (_is_array(a) and _is_array(b)):
+            return False
+        a, b = _to_numpy(a), _to_numpy(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
+
+
+def shape_text(shape: tuple, sizes: dict) -> str:
+    """(5, 3) -> "(T, D) = (5, 3)" when every size names exactly one letter, else "(5, 3)"."""
+    numbers_ = "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+    letters = []
+    for n in shape:
+        matches = [k for k, v in sizes.items() if v == n]
+        if len(matches) != 1:
+            return numbers_
+        letters.append(matches[0])
+    named = "(" + ", ".join(letters) + (",)" if len(letters) == 1 else ")")
+    return f"{named} = {numbers_}"
+
+
+def _kind(x) -> str:
+    if x is None:
+        return "None"
+    if _is_torch(x):
+        return "a torch.Tensor"
+    if isinstance(x, np.ndarray):
+        return f"a numpy array of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} values"
+    if isinstance(x, dict):
+        return "a dict"
+    return f"a {type(x).__name__}"
+
+
+def _container(x) -> str:
+    """The rough kind of a returned value, to notice values returned in the wrong order."""
+    if isinstance(x, dict):
+        return "dict"
+    if isinstance(x, (tuple, list)):
+        return "sequence"
+    if _is_array(x) and len(getattr(x, "shape", ())) > 0:
+        return "array"
+    return "number"
+
+
+@dataclass
+class _Leaf:
+    """One array or number of the output: where it sits, what was expected and got."""
+    path: tuple
+    name: str
+    got: Any
+    expected: Any
+
+
+def _child_name(parent: str, key, top: bool) -> str:
+    return str(key) if top else f"{parent}[{key!r}]"
+
+
+def collect_leaves(got, expected, name: str, sizes: dict, output_names=None,
+                   path: tuple = (), top: bool = True, shape_hint=None) -> list[_Leaf]:
+    """Check that got has expected's structure (types, lengths, keys); return the leaves.
+
+    Raises CheckFailed naming the first structural problem. shape_hint: optional
+    ``shape_hint(name, got_shape, expected_shape, sizes) -> str`` for exercise-specific words.
+    """
+    if isinstance(expected, tuple):
+        count = len(expected)
+        names = list(output_names) if output_names else [f"value {i + 1}" for i in range(count)]
+        if not isinstance(got, (tuple, list)):
+            raise CheckFailed(f"`{name}` returned {_kind(got)}; expected {count} values "
+                              f"`({', '.join(names)})`, e.g. `return {', '.join(names)}`.")
+        if len(got) != count:
+            raise CheckFailed(f"`{name}` returned {len(got)} values; expected {count}: "
+                              f"`({', '.join(names)})`.")
+        kinds = [_container(x) for x in got]
+        if kinds != [_container(x) for x in expected] and sorted(kinds) == sorted(
+                _container(x) for x in expected):
+            raise CheckFailed(f"`{name}` returned its values in the wrong order: expected "
+                              f"`({', '.join(names)})`, e.g. `return {', '.join(names)}`.")
+        leaves = []
+        for key, g, e in zip(names, got, expected):
+            leaves += collect_leaves(g, e, key, sizes, None, path + (key,), False, shape_hint)
+        return leaves
+    if isinstance(expected, dict):
+        keys = list(expected)
+        if not isinstance(got, dict):
+            extra = " (a tuple: return a dict instead)" if isinstance(got, tuple) else ""
+            raise CheckFailed(f"`{name}` is {_kind(got)}{extra}; expected a dict with the keys "
+                              f"{', '.join(map(repr, keys))}.")
+        missing = [k for k in keys if k not in got]
+        if missing:
+            raise CheckFailed(f"The dict `{name}` is missing the key(s) "
+                              f"{', '.join(map(repr, missing))}; it has "
+                              f"{', '.join(map(repr, got)) or 'no keys'}. Expected keys: "
+                              f"{', '.join(map(repr, keys))}.")
+        leaves = []
+        for key in keys:
+            child = _child_name(name, key, top and not path)
+            leaves += collect_leaves(got[key], expected[key], child, sizes, None, path + (key,),
+                                     False, shape_hint)
+        return leaves
+    if _is_array(expected):
+        _check_array_structure(got, expected, name, sizes, shape_hint)
+    else:
+        _check_number_structure(got, name)
+    return [_Leaf(path, name, got, expected)]
+
+
+def _check_array_structure(got, expected, name: str, sizes: dict, shape_hint=None) -> None:
+    wanted = shape_text(tuple(expected.shape), sizes)
+    if _is_torch(expected) and not _is_torch(got):
+        raise CheckFailed(f"`{name}` is {_kind(got)}; expected a torch.Tensor of shape {wanted}.")
+    if not _is_torch(expected) and not isinstance(got, np.ndarray):
+        if got is None:
+            raise CheckFailed(f"`{name}` is None; expected a numpy array of shape {wanted}.")
+        if _is_torch(got):
+            raise CheckFailed(f"`{name}` is a torch.Tensor; this exercise uses numpy arrays "
+                              f"(expected shape {wanted}).")
+        if isinstance(got, tuple):
+            raise CheckFailed(f"`{name}` is a tuple of {len(got)} values; expected a single numpy "
+                              f"array of shape {wanted}. Return just that array.")
+        if isinstance(got, list):
+            raise CheckFailed(f"`{name}` is a list of {len(got)} items; expected one numpy array "
+                              f"of shape {wanted}. Stack a list of rows with `np.stack(...)`, or "
+                              "fill a preallocated array.")
+        if isinstance(got, numbers.Number):
+            raise CheckFailed(f"`{name}` is a single number; expected an array of shape {wanted}.")
+        raise CheckFailed(f"`{name}` is {_kind(got)}; expected a numpy array of shape {wanted}.")
+    got_dtype, expected_dtype = _to_numpy(got).dtype, _to_numpy(expected).dtype
+    if not np.issubdtype(got_dtype, np.floating):
+        raise CheckFailed(f"`{name}` has dtype {got_dtype}; expected floating-point numbers "
+                          f"({expected_dtype}). Integer arrays silently drop fractions: create "
+                          "arrays with `np.zeros(...)` (float) rather than from integers.")
+    if np.finfo(got_dtype).bits < np.finfo(expected_dtype).bits:
+        raise CheckFailed(f"`{name}` has dtype {got_dtype}; expected {expected_dtype}. Don't cast "
+                          "to a lower precision: it loses digits the check needs.")
+    got_shape, expected_shape = tuple(got.shape), tuple(expected.shape)
+    if got_shape != expected_shape:
+        hint = shape_hint(name, got_shape, expected_shape, sizes) if shape_hint else ""
+        raise CheckFailed(f"`{name}` has shape {shape_text(got_shape, sizes)}; expected {wanted}. "
+                          + (hint or _shape_hint(got_shape, expected_shape)))
+
+
+def _shape_hint(got: tuple, expected: tuple) -> str:
+    if len(got) == 2 and got == expected[::-1]:
+        return "It looks transposed: rows and columns are swapped."
+    if len(got) > len(expected):
+        return ("It has an extra axis: often `*` (element-wise) where `@` (matrix product) was "
+                "meant, or a column of shape (n, 1) broadcast against a row.")
+    if len(got) < len(expected):
+        return ("An axis is missing: was something summed over an axis that should stay, or only "
+                "one row kept?")
+    if int(np.prod(got)) == int(np.prod(expected)):
+        return "Same number of entries, arranged differently: a reshape or a transposed product?"
+    return "Check the sizes of the matrices you multiply and of the array you create."
+
+
+def _check_number_structure(got, name: str) -> None:
+    if isinstance(got, bool) or got is None:
+        raise CheckFailed(f"`{name}` is {_kind(got)}; expected a number.")
+    if isinstance(got, numbers.Real):
+        return
+    if isinstance(got, np.ndarray) and got.ndim == 0 and np.issubdtype(got.dtype, np.number):
+        return
+    if _is_array(got):
+        raise CheckFailed(f"`{name}` is an array of shape {tuple(got.shape)}; expected a single "
+                          "number. Sum it to one value, or use `float(...)`.")
+    raise CheckFailed(f"`{name}` is {_kind(got)}; expected a number.")
+
+
+def check_finite(leaves: list[_Leaf], tip: str = "") -> None:
+    for leaf in leaves:
+        values = np.asarray(_to_numpy(leaf.got), dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0]) if values.ndim else ()
+            what = "NaN" if np.isnan(values).any() else "inf"
+            where = f" (first at index {index})" if index else ""
+            message = (f"`{leaf.name}` contains {what}{where}: {int(bad.sum())} of {bad.size} "
+                       "entries are not finite numbers. An overflow (`np.exp` of a large number), "
+                       "a division by zero or the log of 0?")
+            raise CheckFailed(message + (f"\n{tip}" if tip else ""))
+
+
+def values_match(got, expected, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    got, expected = _to_numpy(got), _to_numpy(expected)
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
+
+
+def _format_index(index: tuple) -> str:
+    return "[" + ", ".join(map(str, index)) + "]"
+
+
+def describe_difference(name: str, got, expected, rtol: float = RTOL, atol: float = ATOL) -> str:
+    """Largest error, first index that differs, and a sign / constant-factor hint."""
+    got = np.asarray(_to_numpy(got), dtype=float)
+    expected = np.asarray(_to_numpy(expected), dtype=float)
+    tolerance = f"(tolerance: rtol={rtol:g}, atol={atol:g})"
+    if got.ndim == 0:
+        text = f"`{name}` is {got:.6g}; expected {expected:.6g} {tolerance}."
+    else:
+        diff = np.abs(got - expected)
+        bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+        worst = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        text = (f"`{name}` has wrong values: {int(bad.sum())} of {bad.size} entries differ "
+                f"{tolerance}. The largest error is {diff[worst]:.3g}, at `{name}"
+                f"{_format_index(worst)}` (got {got[worst]:.6g}, expected {expected[worst]:.6g}); "
+                f"the first entry that differs is `{name}{_format_index(first)}`.")
+    hint = _factor_hint(got, expected, rtol, atol)
+    return text + (f" {hint}" if hint else "")
+
+
+def _factor_hint(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    if not np.any(np.abs(expected) > atol):
+        return ""
+    if np.allclose(got, 0.0, atol=atol):
+        return "Your values are all zero."
+    if np.allclose(got, -expected, rtol=rtol, atol=atol):
+        return "They have the opposite sign: a minus sign too many or too few?"
+    nonzero = np.abs(expected) > 1e-6
+    factor = float(np.median(got[nonzero] / expected[nonzero]))
+    if np.isfinite(factor) and factor != 0 and np.allclose(got, factor * expected, rtol=rtol * 10,
+                                                           atol=atol * 10):
+        return f"They are off by a constant factor of {factor:.4g}."
+    return ""
+
+
+# --- the check -------------------------------------------------------------------------------
+_EXERCISE_NAMES: set[str] = set()     # every exercise with a check, to spot a swapped function
+
+
+class Check:
+    """A callable that checks one exercise: ``check(learner_function) -> CheckResult``.
+
+    name: the exercise's function name.
+    reference: a correct function with the exercise's signature (from ``utils``).
+    make_cases: ``make_cases(rng) -> list[Case]``, fresh inputs generated from one spec.
+    output_names: a name for the returned value ("h_t"), or one per value for a tuple.
+    mistakes: known wrong variants, compared with the learner's output on a value mismatch.
+    depends_on: checks of exercises this one builds on; when the learner's function calls
+        one of those functions and it fails its own check, the message says so.
+    shape_tip: added to errors that look like shape mismatches (e.g. "U @ x_t is (J,)").
+    shape_hint: optional ``shape_hint(name, got_shape, expected_shape, sizes) -> str``, words
+        for a returned array of the wrong shape (the generic hint is used when it returns "").
+    nan_tip: added when the output contains NaN or inf.
+    explain: optional ``explain(case, got_leaves) -> str`` for more exercise-specific hints.
+    """
+
+    def __init__(self, name: str, reference: Callable, make_cases: Callable, *,
+                 output_names=None, mistakes=(), depends_on=(), shape_tip: str = "",
+                 shape_hint: Callable | None = None, nan_tip: str = "",
+                 explain: Callable | None = None,
+                 rtol: float = RTOL, atol: float = ATOL, seed: int = 0):
+        self.name, self.reference, self.make_cases = name, reference, make_cases
+        self.output_names = output_names
+        self.mistakes, self.depends_on = list(mistakes), list(depends_on)
+        self.shape_tip, self.shape_hint = shape_tip, shape_hint
+        self.nan_tip, self.explain = nan_tip, explain
+        self.rtol, self.atol, self.seed = rtol, atol, seed
+        _EXERCISE_NAMES.add(name)
+
+    def __repr__(self) -> str:
+        return f"<check for {self.name}: call it with your function, e.g. check({self.name})>"
+
+    def __call__(self, fn) -> CheckResult:
+        try:
+            self._run(fn)
+        except CheckFailed as failure:
+            return CheckResult(False, failure.message, self.name, failure.attempted)
+        except Exception as error:  # a bug in the check itself: still no traceback for learners
+            return CheckResult(False, f"The check itself failed ({type(error).__name__}: "
+                               f"{_short(error)}). This is a bug in the course, not necessarily "
+                               "in your code: please report it.", self.name)
+        return CheckResult(True, self._pass_message(), self.name)
+
+    def _pass_message(self) -> str:
+        labels = [case.label for case in self.make_cases(np.random.default_rng(self.seed))]
+        unique = list(dict.fromkeys(labels))
+        return (f"Correct! Your `{self.name}` matches the reference on {len(labels)} test cases: "
+                + "; ".join(unique) + ".")
+
+    # -- the steps --
+    def _run(self, fn) -> None:
+        if not callable(fn):
+            raise CheckFailed(f"Pass the function itself, without calling it: "
+                              f"`check_{self.name}({self.name})`. Got {_kind(fn)}.")
+        cases = self.make_cases(np.random.default_rng(self.seed))
+        check_signature(fn, list(cases[0].args), self.name)
+        for number, case in enumerate(cases, 1):
+            try:
+                self._run_case(fn, case)
+            except CheckFailed as failure:
+                if failure.attempted:
+                    failure.message = self._add_context(fn, failure.message, case, number,
+                                                        len(cases))
+                raise
+
+    def _run_case(self, fn, case: Case) -> None:
+        expected = self.reference(*copy.deepcopy(list(case.args.values())))
+        inputs = copy.deepcopy(case.args)
+        got = call_learner(fn, list(inputs.values()), self.name, self._shape_tip(case))
+        if got is None:
+            if is_unchanged_stub(fn):
+                raise CheckFailed(f"Not attempted yet: `{self.name}` has no code and returns "
+                                  "None.", attempted=False)
+            raise CheckFailed(f"`{self.name}` returned None: is the `return` statement missing?")
+        changed = [name for name in case.args if not _same(case.args[name], inputs[name])]
+        if changed:
+            names = ", ".join(f"`{n}`" for n in changed)
+            raise CheckFailed(
+                f"`{self.name}` changed its input {names} in place. Inputs must stay as they were "
+                "(the caller still needs them): e.g. `h = h_prev` followed by `h += ...` or "
+                "`h[:] = ...` writes into `h_prev` itself. Build a new array instead "
+                "(`h = h_prev + ...`), or work on a `.copy()`.")
+        leaves = collect_leaves(got, expected, self._top_name(), case.sizes, self._tuple_names(),
+                                shape_hint=self.shape_hint)
+        check_finite(leaves, self.nan_tip)
+        wrong = [leaf for leaf in leaves
+                 if not values_match(leaf.got, leaf.expected, self.rtol, self.atol)]
+        if wrong:
+            raise CheckFailed(self._explain_values(case, expected, leaves, wrong))
+
+    def _top_name(self) -> str:
+        return self.output_names if isinstance(self.output_names, str) else self.name
+
+    def _tuple_names(self):
+        return None if isinstance(self.output_names, str) else self.output_names
+
+    def _shape_tip(self, case: Case) -> str:
+        shapes = ", ".join(f"`{name}` {shape_text(tuple(value.shape), case.sizes)}"
+                           for name, value in case.args.items() if _is_array(value))
+        return (f"The inputs had shapes {shapes}. A shape error usually means a transposed "
+                "matrix, the operands of `@` in the wrong order, or an array created with the "
+                "wrong size. " + self.shape_tip).strip()
+
+    def _explain_values(self, case: Case, expected, leaves: list[_Leaf], wrong: list[_Leaf]) -> str:
+        mistake = self._matching_mistake(case, expected, leaves, wrong)
+        names = ", ".join(f"`{leaf.name}`" for leaf in wrong)
+        if mistake is not None:
+            message = f"Wrong values in {names}. They match a known mistake: {mistake.description}"
+        else:
+            first = wrong[0]
+            message = describe_difference(first.name, first.got, first.expected, self.rtol,
+                                          self.atol)
+            if len(leaves) > 1:
+                right = [leaf.name for leaf in leaves if leaf not in wrong]
+                message += (f"\nWrong: {names}." + (" Right: " + ", ".join(f"`{n}`" for n in right)
+                                                    + "." if right else ""))
+        if self.explain is not None and mistake is None:
+            extra = self.explain(case, leaves)
+            if extra:
+                message += "\n" + extra
+        return message
+
+    def _matching_mistake(self, case: Case, expected, leaves: list[_Leaf], wrong: list[_Leaf]):
+        """The first known mistake whose output equals the learner's wherever theirs is wrong."""
+        wrong_paths = {leaf.path for leaf in wrong}
+        for mistake in self.mistakes:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    out = mistake.variant(*copy.deepcopy(list(case.args.values())))
+                    variant = collect_leaves(out, expected,
+                                             self._top_name(), case.sizes, self._tuple_names())
+            except Exception:      # e.g. a transposed U that only runs when U is square
+                continue
+            by_path = {leaf.path: leaf.got for leaf in variant}
+            concerned = {leaf.path for leaf in leaves
+                         if mistake.keys is None or (leaf.path and leaf.path[-1] in mistake.keys)}
+            relevant = wrong_paths & concerned
+            if not relevant:
+                continue
+            if all(self._shows(by_path.get(leaf.path), leaf) for leaf in wrong
+                   if leaf.path in relevant):
+                return mistake
+        return None
+
+    def _shows(self, variant_value, leaf: _Leaf) -> bool:
+        """The variant reproduces the learner's wrong value (and is itself wrong there)."""
+        if variant_value is None:
+            return False
+        got = np.asarray(_to_numpy(leaf.got), dtype=float)
+        value = np.asarray(_to_numpy(variant_value), dtype=float)
+        return (got.shape == value.shape and np.all(np.isfinite(value))
+                and values_match(got, value, self.rtol, self.atol)
+                and not values_match(value, leaf.expected, self.rtol, self.atol))
+
+    def _add_context(self, fn, message: str, case: Case, number: int, total: int) -> str:
+        notes = []
+        passed_name = getattr(fn, "__name__", "")
+        if passed_name != self.name and passed_name in _EXERCISE_NAMES:
+            notes.append(f"Note: you passed `{passed_name}` to the check of `{self.name}`; "
+                         f"call `check_{self.name}({self.name})`.")
+        for dependency in self.depends_on:
+            theirs = getattr(fn, "__globals__", {}).get(dependency.name)
+            if (callable(theirs) and theirs is not fn and dependency.name in code_names(fn)
+                    and f"`{dependency.name}`" not in message
+                    and not dependency(theirs).passed):
+                notes.append(f"Note: your `{self.name}` calls `{dependency.name}`, which does not "
+                             "pass its own check yet. Fix that one first.")
+        stale = globals_read(fn)
+        if stale:
+            notes.append("Note: your function reads the notebook variable(s) "
+                         + ", ".join(f"`{n}`" for n in stale)
+                         + " instead of only its own arguments; the check passes fresh inputs.")
+        headline, _, rest = message.partition("\n")
+        lines = [headline] + ([rest] if rest else []) + notes
+        lines.append(f"(Failed on test case {number} of {total}: {case.describe()}.)")
+        return "\n".join(lines)
+
+
+def use_learner_or_reference(fn, check: Check) -> Callable:
+    """The learner's function if it passes its check, else the reference, with a note.
+
+    Later cells of a lab use this, so the lab runs top to bottom before every exercise
+    is solved (the website executes the notebooks as committed, with the stubs).
+    """
+    if check(fn).passed:
+        print(f"✓ Using your {check.name}.")
+        return fn
+    print(f"Note: your {check.name} doesn't pass its check yet; using the reference so the rest "
+          "of the lab runs.")
+    return check.reference
