@@ -76,3 +76,39 @@ class CharLM(nn.Module):
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable scalars."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+class SequenceClassifier(nn.Module):
+    """Many-to-one: read a whole sequence, classify it from the last hidden state.
+
+        idx (B, T) -> embedding (B, T, E) -> recurrent core -> h_T (B, J) -> logits (B, C)
+    """
+
+    def __init__(self, vocab_size: int, num_classes: int, hidden_size: int = 64,
+                 cell: str = "lstm", embedding_dim: int = 16, num_layers: int = 1,
+                 backend: str = "torch"):
+        super().__init__()
+        self.vocab_size = expect_positive_int(vocab_size, "vocab_size")
+        self.num_classes = expect_positive_int(num_classes, "num_classes")
+        self.cell_kind = expect_choice(cell, "cell", tuple(TORCH_MODULES))
+        self.backend = expect_choice(backend, "backend", ("scratch", "torch"))
+        embedding_dim = expect_positive_int(embedding_dim, "embedding_dim")
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        if backend == "scratch":
+            self.core = RecurrentNet(cell, embedding_dim, hidden_size, num_layers)
+        else:
+            self.core = TORCH_MODULES[cell](embedding_dim, hidden_size, num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    @property
+    def device(self) -> torch.device:
+        return self.head.weight.device
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """idx: (B, T) token ids -> class logits (B, C)."""
+        expect_tensor(idx, "token ids", ndim=2, floating=False)
+        if idx.numel() and (idx.min() < 0 or idx.max() >= self.vocab_size):
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got values from "
+                             f"{int(idx.min())} to {int(idx.max())}")
+        out, _ = self.core(self.embedding(idx))
+        return self.head(out[:, -1])
