@@ -26,34 +26,17 @@ import time
 from pathlib import Path
 
 import nbformat
-import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from course_toc import toc_notebooks  # noqa: E402
+
 # As in `make book`: no live progress bars (kernels inherit this process's environment).
 os.environ["RNN_COURSE_PROGRESS"] = "0"
 BUDGET_S = {"chapters": 60.0, "labs": 120.0}
 COLD_BUILD_BUDGET_S = 600.0
 CACHED_BUILD_BUDGET_S = 60.0
-
-
-def toc_notebooks() -> list[Path]:
-    """The .ipynb files named in _toc.yml, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names: list[str] = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [ROOT / f"{n}.ipynb" for n in names if (ROOT / f"{n}.ipynb").exists()]
 
 
 def budget_for(path: Path) -> float:

@@ -24,6 +24,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from course_toc import toc_files  # noqa: E402
 
 # The exact command of `make book`, pointed at a fresh output folder so that nothing is
 # reused from an earlier build or from the execution cache.
@@ -109,25 +111,6 @@ def book_config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
-def toc_files() -> list[str]:
-    """Every file named in _toc.yml (without suffix), root first, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
-
-
 def source_of(docname: str) -> Path:
     """The source file of a TOC entry (.ipynb or .md)."""
     for suffix in (".ipynb", ".md"):
@@ -141,3 +124,14 @@ def source_of(docname: str) -> Path:
 def toc_pages() -> dict[str, Path]:
     """{docname: source file} for every page of _toc.yml, in reading order."""
     return {name: source_of(name) for name in toc_files()}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models run fastest on one thread (and pytest -n 2 already uses both cores)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from course_toc import toc_entries  # noqa: E402
 NOTEBOOKS = sorted(p for folder in ("chapters", "labs") for p in (ROOT / folder).rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
@@ -43,15 +45,6 @@ def headings(nb):
             elif not fenced and (m := re.match(r"(#{1,6})\s+(.*)", line)):
                 found.append((len(m.group(1)), m.group(2).strip()))
     return found
-
-
-def toc_files(node):
-    """Every ``file:`` entry of _toc.yml, however deeply nested."""
-    if isinstance(node, dict):
-        return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in toc_files(v)]
-    if isinstance(node, list):
-        return [f for item in node for f in toc_files(item)]
-    return []
 
 
 def test_there_are_notebooks():
@@ -106,7 +99,7 @@ def test_one_title_and_no_skipped_heading_levels(path):
 
 def test_toc_lists_every_notebook_and_only_existing_ones():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    listed = {re.sub(r"\.(ipynb|md)$", "", f) for f in toc_files(toc)}
+    listed = {re.sub(r"\.(ipynb|md)$", "", f) for f in toc_entries(toc)}
     course = {f for f in listed if f.split("/")[0] in ("chapters", "labs") and not f.startswith("labs/solutions")}
     notebooks = {str(p.relative_to(ROOT).with_suffix("")) for p in NOTEBOOKS
                  if not str(p.relative_to(ROOT)).startswith("labs/solutions")}

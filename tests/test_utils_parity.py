@@ -19,15 +19,6 @@ SCRATCH = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 KINDS = ["rnn", "gru", "lstm"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and pytest -n 2 already uses both cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(autouse=True)
 def _seed():
     seed_everything(0)

@@ -12,15 +12,6 @@ from utils.sampling import next_token_distribution, sample, sequence_log_likelih
 VOCAB = Vocab(list("abcdefg"))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and pytest -n 2 already uses both cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def model():
     seed_everything(1)

@@ -15,15 +15,6 @@ from utils.training import History, clip_by_norm, clip_by_value, evaluate, gradi
 PATTERN = "abcd" * 200
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and pytest -n 2 already uses both cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("RNN_COURSE_PROGRESS", "0")
