@@ -23,6 +23,13 @@ For every case (a fresh set of inputs with its own sizes) the check looks, in th
 6. the values, within explicit tolerances. On a mismatch the learner's output is compared
    with known mistakes (wrong variants computed from the reference) before the largest
    error and the first index that differs are reported.
+
+Some exercises are judged by what the function *does* rather than by one returned value: a
+sampler (random output), a function that must change its inputs in place (gradient
+clipping). A ``PropertyCheck`` runs a list of ``Probe``s instead of comparing cases; each
+probe calls the learner's function in a situation built to expose one mistake and raises
+``CheckFailed`` naming it (see ``utils/checks/lab2.py``). Stubs, errors in the learner's
+code, a missing return value and the final box work as above.
 """
 from __future__ import annotations
 
@@ -307,10 +314,20 @@ def _same(a, b) -> bool:
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if _is_module(a) or _is_module(b):     # a model: the same weights and buffers
+        return (type(a) is type(b) and _is_module(b)
+                and _same(dict(a.state_dict()), dict(b.state_dict())))
+    if type(a) is type(b) and type(a).__eq__ is object.__eq__ and hasattr(a, "__dict__"):
+        return _same(vars(a), vars(b))     # a plain object (e.g. a Vocab): its attributes
     try:
         return bool(a == b)
     except Exception:
         return a is b
+
+
+def _is_module(x) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.nn.Module)
 
 
 def shape_text(shape: tuple, sizes: dict) -> str:
@@ -730,3 +747,83 @@ def use_learner_or_reference(fn, check: Check) -> Callable:
     print(f"Note: your {check.name} doesn't pass its check yet; using the reference so the rest "
           "of the lab runs.")
     return check.reference
+
+
+# --- checks of what a function does ------------------------------------------------------------
+@dataclass
+class Probe:
+    """One test of a ``PropertyCheck``.
+
+    label: a few words saying what the probe tests ("a model that never says <EOS>").
+    run: ``run(call)``; ``call(*args)`` runs the learner's function (a stub, an error in their
+        code or a missing return value stops the check, as in ``Check``). ``run`` raises
+        CheckFailed with a message that names the mistake when the answer misbehaves.
+    """
+
+    label: str
+    run: Callable
+
+    def describe(self) -> str:
+        return self.label
+
+
+class PropertyCheck(Check):
+    """A check for exercises judged by what the function *does*, not by one returned value.
+
+    For a sampler (its output is random), for a function that must change its inputs in
+    place (gradient clipping), or for an answer with several right forms, each ``Probe``
+    runs the learner's function in a situation built to expose one kind of mistake (a
+    rigged model, fresh tensors, thousands of draws) and inspects the result.
+
+    params: the exercise's parameter names, in order (for the signature check).
+    make_probes: ``make_probes(rng) -> list[Probe]``, run in order; the first failure is
+        reported, with the probe's label.
+    error_hints: (regular expression, hint) pairs; an error raised by the learner's code
+        whose text matches a pattern gets that hint added.
+    """
+
+    def __init__(self, name: str, reference: Callable, params, make_probes: Callable, *,
+                 depends_on=(), error_hints=(), seed: int = 0):
+        super().__init__(name, reference, make_probes, depends_on=depends_on, seed=seed)
+        self.params = list(params)
+        self.error_hints = [(re.compile(pattern), hint) for pattern, hint in error_hints]
+
+    def _pass_message(self) -> str:
+        labels = [probe.label for probe in self.make_cases(np.random.default_rng(self.seed))]
+        return (f"Correct! Your `{self.name}` passes all {len(labels)} tests: "
+                + "; ".join(dict.fromkeys(labels)) + ".")
+
+    def _run(self, fn) -> None:
+        if not callable(fn):
+            raise CheckFailed(f"Pass the function itself, without calling it: "
+                              f"`check_{self.name}({self.name})`. Got {_kind(fn)}.")
+        check_signature(fn, self.params, self.name)
+        probes = self.make_cases(np.random.default_rng(self.seed))
+        call = self._caller(fn)
+        for number, probe in enumerate(probes, 1):
+            try:
+                probe.run(call)
+            except CheckFailed as failure:
+                if failure.attempted:
+                    failure.message = self._add_context(fn, failure.message, probe, number,
+                                                        len(probes))
+                raise
+
+    def _caller(self, fn) -> Callable:
+        def call(*args):
+            try:
+                got = call_learner(fn, list(args), self.name)
+            except CheckFailed as failure:
+                hints = [hint for pattern, hint in self.error_hints
+                         if failure.attempted and pattern.search(failure.message)]
+                if hints:
+                    failure.message += "\n" + hints[0]
+                raise
+            if got is None:
+                if is_unchanged_stub(fn):
+                    raise CheckFailed(f"Not attempted yet: `{self.name}` has no code and "
+                                      "returns None.", attempted=False)
+                raise CheckFailed(f"`{self.name}` returned None: is the `return` statement "
+                                  "missing?")
+            return got
+        return call
