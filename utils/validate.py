@@ -13,7 +13,9 @@ import torch
 
 
 def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    """Python's own tuple notation: (5,), (3, 4), ()."""
+    parts = [str(s) for s in shape]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def expect_tensor(x, name: str, ndim: int | tuple[int, ...] | None = None,
