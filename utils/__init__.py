@@ -7,10 +7,13 @@ Modules:
     training     the training loop, clipping           sampling   generating sequences
     plotting     the course's plot style               explore    widgets with a static face
     diagrams     matplotlib figures of the models      checks     lab exercise checks
+    baselines    uniform and bigram language models    checkpoints  save/load trained models
+    gradients    gradient norms through time, decay    tasks        the key-recall task, sweeps
 """
-from . import (cells, checks, data, diagrams, environment, explore, models, numpy_rnn, plotting,
-               recurrent, sampling, training)
+from . import (baselines, cells, checkpoints, checks, data, diagrams, environment, explore,
+               gradients, models, numpy_rnn, plotting, recurrent, sampling, tasks, training)
 from .environment import get_device, seed_everything, setup
 
-__all__ = ["cells", "checks", "data", "diagrams", "environment", "explore", "models", "numpy_rnn",
-           "plotting", "recurrent", "sampling", "training", "get_device", "seed_everything", "setup"]
+__all__ = ["baselines", "cells", "checkpoints", "checks", "data", "diagrams", "environment",
+           "explore", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
+           "tasks", "training", "get_device", "seed_everything", "setup"]

@@ -1,0 +1,121 @@
+"""Baselines that a language model must beat, in the same units (nats per token).
+
+* ``uniform_loss(n)``: every one of n possible next tokens equally likely, log n nats.
+* ``BigramLM``: P(next | previous) from counts on the training ids, add-k smoothed:
+
+      P(b | a) = (count(a, b) + k) / (count(a) + k * C)
+
+  where C is the number of tokens that can come next (all but <PAD> and <BOS>).
+
+``BigramLM`` has the same interface as ``utils.models.CharLM`` (``forward`` and ``step``
+return next-token logits), so ``utils.training.evaluate`` scores it and
+``utils.sampling.sample`` samples from it exactly as they do for a recurrent model.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data import Vocab
+from .validate import expect_positive_int
+
+NEVER_NEXT = (Vocab([]).pad_id, Vocab([]).bos_id)   # <PAD> and <BOS> are never a next token
+IMPOSSIBLE = -1e30   # stands in for log 0 there: finite, so a zero mask times it stays 0
+
+
+def uniform_loss(num_choices: int) -> float:
+    """Cross-entropy of the uniform guess over num_choices tokens: log(num_choices) nats."""
+    return math.log(expect_positive_int(num_choices, "num_choices"))
+
+
+class BigramLM(nn.Module):
+    """A count-based bigram language model: the previous token is all the context it has.
+
+    model = BigramLM(len(vocab), k=1.0).fit([vocab.encode(text)])   # or one list per name
+    model.loss([vocab.encode(val_text)])                             # nats per token
+    """
+
+    def __init__(self, vocab_size: int, k: float = 1.0):
+        super().__init__()
+        self.vocab_size = expect_positive_int(vocab_size, "vocab_size")
+        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not k >= 0:
+            raise ValueError(f"k (the add-k smoothing count) must be a number >= 0, got {k!r}")
+        if vocab_size <= len(NEVER_NEXT):
+            raise ValueError(f"vocab_size must leave room for tokens besides <PAD> and <BOS>, "
+                             f"got {vocab_size}")
+        self.k = float(k)
+        self.register_buffer("counts", torch.zeros(vocab_size, vocab_size))   # [previous, next]
+        self.register_buffer("log_probs", torch.zeros(vocab_size, vocab_size))
+        self._update_log_probs()
+
+    @property
+    def device(self) -> torch.device:
+        return self.log_probs.device
+
+    def fit(self, sequences) -> "BigramLM":
+        """Count every (previous, next) pair inside each id sequence; returns self.
+
+        sequences: a list of id sequences (lists, arrays or 1-D tensors), e.g. one per
+        name with <BOS> and <EOS> added, or ``[ids]`` for one long text.
+        """
+        prev, nxt = self._pairs(sequences)
+        flat = np.bincount(prev * self.vocab_size + nxt, minlength=self.vocab_size ** 2)
+        self.counts = torch.as_tensor(flat.reshape(self.vocab_size, self.vocab_size),
+                                      dtype=torch.float32, device=self.device)
+        self._update_log_probs()
+        return self
+
+    def _update_log_probs(self) -> None:
+        smoothed = self.counts + self.k
+        smoothed[:, list(NEVER_NEXT)] = 0.0
+        totals = smoothed.sum(dim=1, keepdim=True)
+        # a previous token never seen (and k = 0): no evidence at all, so a uniform guess
+        smoothed = torch.where(totals > 0, smoothed, torch.ones_like(smoothed))
+        smoothed[:, list(NEVER_NEXT)] = 0.0
+        log_probs = torch.log(smoothed / smoothed.sum(dim=1, keepdim=True))
+        log_probs[:, list(NEVER_NEXT)] = IMPOSSIBLE
+        self.log_probs = log_probs
+
+    @torch.no_grad()
+    def loss(self, sequences) -> float:
+        """Mean -log P(next | previous) over every pair in ``sequences``, in nats per token."""
+        prev, nxt = self._pairs(sequences)
+        return float(-self.log_probs.cpu()[prev, nxt].double().mean())
+
+    def forward(self, idx: torch.Tensor, state=None):
+        """idx (B, T) -> logits (B, T, K): the log-probabilities of the next token."""
+        return self.log_probs[idx], None
+
+    def step(self, idx_t: torch.Tensor, state=None):
+        """idx_t (B,) -> logits (B, K); there is no state to carry."""
+        return self.log_probs[idx_t], None
+
+    def _pairs(self, sequences) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(sequences, str) or (isinstance(sequences, (list, tuple)) and sequences
+                                          and isinstance(sequences[0], (str, numbers.Integral))):
+            raise TypeError("sequences must be a list of id sequences, e.g. [vocab.encode(text)] "
+                            "for one text or one encoded list per name; got "
+                            + ("a string" if isinstance(sequences, str) else "a flat list"))
+        if isinstance(sequences, torch.Tensor) and sequences.ndim != 2:
+            raise TypeError("sequences must be a list of id sequences; wrap one 1-D tensor in a list")
+        prevs, nexts = [], []
+        for seq in sequences:
+            ids = seq.detach().cpu().numpy() if isinstance(seq, torch.Tensor) else np.asarray(seq)
+            if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+                raise TypeError(f"each sequence must be a 1-D list of integer token ids, got "
+                                f"shape {ids.shape} dtype {ids.dtype}")
+            prevs.append(ids[:-1])
+            nexts.append(ids[1:])
+        prev = np.concatenate(prevs) if prevs else np.zeros(0, dtype=np.int64)
+        nxt = np.concatenate(nexts) if nexts else np.zeros(0, dtype=np.int64)
+        if prev.size == 0:
+            raise ValueError("sequences hold no (previous, next) pair: each needs 2 or more ids")
+        both = np.concatenate([prev, nxt])
+        if both.min() < 0 or both.max() >= self.vocab_size:
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got values from "
+                             f"{both.min()} to {both.max()}")
+        return prev.astype(np.int64), nxt.astype(np.int64)

@@ -1,0 +1,155 @@
+"""Save and load a trained CharLM together with everything needed to use and trust it.
+
+One file holds the weights, the vocabulary, the model's shape, the training settings,
+the seed, the final validation loss and the torch version that wrote it:
+
+    save_checkpoint("checkpoints/shakespeare_lstm.pt", model, vocab, settings=..., seed=0,
+                    val_loss=1.52)
+    ckpt = load_checkpoint("checkpoints/shakespeare_lstm.pt")
+    ckpt.model, ckpt.vocab, ckpt.val_loss, ckpt.settings
+
+Loading uses ``torch.load(weights_only=True)``: the file may hold only tensors and plain
+Python values (dicts, lists, strings, numbers), so opening it cannot run code. It needs
+no network. Weights may be stored as float16 to halve the file; they are loaded back as
+float32 (the recorded validation loss is measured on the stored weights, see
+``round_weights``).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .data import SPECIALS, Vocab
+from .models import CharLM
+
+CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"   # the shipped files
+FORMAT = "rnn-course-charlm"
+VERSION = 1
+STORED_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model (eval mode, on ``device``) and what was recorded with it."""
+    model: CharLM
+    vocab: Vocab
+    settings: dict
+    seed: int
+    val_loss: float                      # nats per character, as recorded when saved
+    torch_version: str                   # the torch that wrote the file
+    stored_dtype: str
+    extra: dict = field(default_factory=dict)   # further measurements saved with the file
+    path: Path | None = None
+
+
+def model_config(model: CharLM) -> dict:
+    """The constructor arguments that rebuild ``model``'s shape."""
+    embedding_dim = None if model.embedding is None else model.embedding.embedding_dim
+    num_layers = model.core.num_layers
+    return {"vocab_size": model.vocab_size, "hidden_size": model.hidden_size,
+            "cell": model.cell_kind, "num_layers": num_layers,
+            "embedding_dim": embedding_dim, "backend": model.backend}
+
+
+@torch.no_grad()
+def round_weights(model: CharLM, dtype: str = "float16") -> CharLM:
+    """Round every weight to ``dtype`` and back to float32, in place: after this the model
+    computes exactly what a checkpoint stored in ``dtype`` will compute once loaded."""
+    target = _expect_dtype(dtype)
+    for p in model.parameters():
+        p.copy_(p.to(target).to(p.dtype))
+    return model
+
+
+def save_checkpoint(path, model: CharLM, vocab: Vocab, settings: dict, seed: int, val_loss: float,
+                    dtype: str = "float32", extra: dict | None = None) -> Path:
+    """Write ``model`` and its records to ``path`` (folders are created). Returns the path.
+
+    settings: the training settings (plain values: numbers, strings, lists, dicts).
+    val_loss: the final validation loss in nats per character.
+    dtype: "float32" or "float16" (half the size; call ``round_weights`` before measuring
+        val_loss so that the recorded loss is the loaded model's).
+    extra: further plain values to record (e.g. the loss on a validation slice).
+    """
+    if not isinstance(model, CharLM):
+        raise TypeError(f"model must be a utils.models.CharLM, got {type(model).__name__}")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"the model predicts {model.vocab_size} tokens but the vocabulary has "
+                         f"{len(vocab)}: save the vocabulary the model was trained with")
+    if not isinstance(settings, dict):
+        raise TypeError(f"settings must be a dict of training settings, got {type(settings).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+    if isinstance(val_loss, bool) or not isinstance(val_loss, numbers.Real) or not math.isfinite(val_loss):
+        raise ValueError(f"val_loss must be a finite number (nats per character), got {val_loss!r}")
+    stored = _expect_dtype(dtype)
+    record = {
+        "format": FORMAT, "version": VERSION,
+        "config": model_config(model),
+        "state_dict": {k: v.detach().cpu().to(stored) if v.is_floating_point() else v.detach().cpu()
+                       for k, v in model.state_dict().items()},
+        "vocab": vocab.itos[len(SPECIALS):],
+        "settings": dict(settings), "seed": int(seed), "val_loss": float(val_loss),
+        "torch_version": str(torch.__version__), "stored_dtype": dtype,
+        "extra": dict(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(record, path)
+    return path
+
+
+def load_checkpoint(path, device="cpu") -> Checkpoint:
+    """Read a file written by ``save_checkpoint`` (safely, offline) and rebuild the model.
+
+    Raises FileNotFoundError when there is no file, ValueError when the file is not a
+    course checkpoint or is damaged.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}; the shipped ones are in the repository's "
+                                "checkpoints/ folder, and scripts/train_shakespeare_checkpoint.py "
+                                "writes the Shakespeare model again")
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated or foreign files fail inside the unpickler
+        raise ValueError(f"{path} is not a readable checkpoint (damaged or not written by "
+                         f"save_checkpoint): {type(error).__name__}: {error}") from error
+    _check_record(record, path)
+    vocab = Vocab(record["vocab"])
+    model = CharLM(**record["config"])
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"{path} is inconsistent: vocabulary of {len(vocab)} tokens for a model "
+                         f"of {model.vocab_size} outputs")
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in record["state_dict"].items()}
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ValueError(f"{path}: the stored weights do not fit the recorded model shape: {error}") from error
+    model.to(device).eval()
+    return Checkpoint(model, vocab, record["settings"], record["seed"], record["val_loss"],
+                      record["torch_version"], record["stored_dtype"], record.get("extra", {}), path)
+
+
+def _expect_dtype(dtype: str) -> torch.dtype:
+    if dtype not in STORED_DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(STORED_DTYPES)}, got {dtype!r}")
+    return STORED_DTYPES[dtype]
+
+
+def _check_record(record, path: Path) -> None:
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a course checkpoint (expected format {FORMAT!r})")
+    if record.get("version") != VERSION:
+        raise ValueError(f"{path} has checkpoint version {record.get('version')!r}; this code reads "
+                         f"version {VERSION}")
+    missing = [k for k in ("config", "state_dict", "vocab", "settings", "seed", "val_loss",
+                           "torch_version", "stored_dtype") if k not in record]
+    if missing:
+        raise ValueError(f"{path} is damaged: it lacks {missing}")
