@@ -34,7 +34,11 @@ PAGES = {
     "home": "index.html",
     "notation": "notation.html",
     "chapter01": "chapters/01_recurrent_unit.html",
+    "chapter02": "chapters/02_language_models.html",
+    "chapter03": "chapters/03_vanishing_exploding_gradients.html",
     "lab01": "labs/lab01_rnn_from_scratch.html",
+    "lab02": "labs/lab02_generate_names.html",
+    "lab03": "labs/lab03_watching_gradients_vanish.html",
     "search": "search.html?q=recurrent",
 }
 
@@ -171,7 +175,7 @@ def test_page_renders_offline(name, browser, server, built_site):
                 f"{path}: only {math['typeset']} of {math['total']} math elements were typeset "
                 "by MathJax (is _static/mathjax/ served?)")
         assert not math["errors"], f"{path}: MathJax reports TeX errors: {math['errors']}"
-        if name in ("notation", "chapter01"):
+        if name in ("notation", "chapter01", "chapter02", "chapter03"):
             assert math["containers"] > 0, f"{path} should contain typeset math"
 
         # 5. Every image loaded (the theme's hidden icons included).
@@ -185,7 +189,23 @@ def test_page_renders_offline(name, browser, server, built_site):
             page.wait_for_selector("#search-results ul.search li", timeout=15_000)
             assert page.locator("#search-results ul.search li").count() > 0, "search found nothing"
 
-        # 7. Solutions (<details>) start closed, their code hidden until clicked.
+        # 7. Every scrubbable exploration responds to its slider: the shown frame changes.
+        frames = page.evaluate("""() => Array.from(document.querySelectorAll('.exploration')).map(box => {
+            const slider = box.querySelector('input[type=range]');
+            const img = box.querySelector('img');
+            if (!slider || !img) return {ok: false, why: 'no slider or no frame image'};
+            const before = img.src;
+            slider.value = slider.max;
+            slider.dispatchEvent(new Event('input', {bubbles: true}));
+            slider.dispatchEvent(new Event('change', {bubbles: true}));
+            return {ok: img.src !== before, why: 'the frame did not change', frames: Number(slider.max) + 1};
+        })""")
+        stuck = [f["why"] for f in frames if not f["ok"]]
+        assert not stuck, f"{path}: explorations that do not respond to their slider: {stuck}"
+        if name.startswith("chapter"):
+            assert frames, f"{path}: a chapter should have at least one scrubbable exploration"
+
+        # 8. Solutions (<details>) start closed, their code hidden until clicked.
         count = page.locator("details").count()
         for i in range(count):
             details = page.locator("details").nth(i)

@@ -278,3 +278,133 @@ def draw_architectures(fig):
 
 
 __all__ = ["Box", "node", "arrow", "draw_rnn_box", "draw_unrolled", "draw_architectures"]
+
+
+# --- Chapter 3: long-range dependencies and shortcut connections ---------------------------
+_ARC_COLORS = (COLORS["vermillion"], COLORS["blue"], COLORS["green"], COLORS["purple"])
+
+
+def draw_dependency(ax, words, arcs, fontsize: float = 11, width: float | None = None):
+    """A sentence in a row, with arcs joining the words that depend on each other.
+
+    words: list of strings. arcs: list of (i, j) or (i, j, label) word indices. The two
+    words of an arc are drawn bold in the arc's colour, the other words grey; an arc's
+    height grows with the distance it spans. width: the x range to show (pass the same to
+    several sentences drawn one above the other so that their words line up in size).
+    Returns the x position of every word.
+    """
+    _prepare(ax)
+    ax.set_aspect("auto")
+    words = list(words)
+    if not words or not all(isinstance(w, str) for w in words):
+        raise TypeError("words must be a non-empty list of strings")
+    xs, x = [], 0.0
+    for w in words:
+        width = max(len(w), 2) * 0.62
+        xs.append(x + width / 2)
+        x += width + 0.9
+    word_color, top = {}, 1.0
+    for k, arc in enumerate(arcs):
+        if (not isinstance(arc, (tuple, list)) or len(arc) not in (2, 3)
+                or not all(isinstance(i, int) and 0 <= i < len(words) for i in arc[:2])):
+            raise ValueError(f"every arc must be (i, j) or (i, j, label) with word indices in "
+                             f"[0, {len(words)}), got {arc!r}")
+        i, j = arc[0], arc[1]
+        color = _ARC_COLORS[k % len(_ARC_COLORS)]
+        word_color[i] = word_color[j] = color
+        height = 1.2 + 0.22 * abs(xs[j] - xs[i]) ** 0.8
+        top = max(top, height + 1.0)
+        path = Path([(xs[i], 0.6), ((xs[i] + xs[j]) / 2, 0.6 + 2 * height), (xs[j], 0.6)],
+                    [Path.MOVETO, Path.CURVE3, Path.CURVE3])
+        ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=10, color=color,
+                                     lw=1.4, zorder=1))
+        if len(arc) == 3 and arc[2]:
+            ax.text((xs[i] + xs[j]) / 2, 0.6 + height + 0.15, arc[2], ha="center", va="bottom",
+                    fontsize=fontsize - 1.5, color=color)
+    for k, (x_k, w) in enumerate(zip(xs, words)):
+        ax.text(x_k, 0, w, ha="center", va="center", fontsize=fontsize,
+                color=word_color.get(k, COLORS["grey"]),
+                fontweight="bold" if k in word_color else "normal")
+    ax.set_xlim(-0.5, max(x - 0.4, width or 0.0))
+    ax.set_ylim(-0.8, top)
+    return xs
+
+
+def _junction(ax, xy, text: str = "+", radius: float = 0.2) -> Box:
+    """A small circle where two paths meet (a sum, or a gated mix)."""
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle(xy, radius, facecolor="white", edgecolor="black", lw=1.3, zorder=2))
+    ax.text(*xy, text, ha="center", va="center", fontsize=11 if len(text) == 1 else 8.5, zorder=3)
+    return Box(xy[0], xy[1], radius * 0.8, radius * 0.8)
+
+
+def _shortcut_panel(ax, title: str, equation: str):
+    _prepare(ax)
+    ax.set_xlim(-1.25, 1.45)
+    ax.set_ylim(-1.05, 3.55)
+    ax.set_title(title, fontsize=11.5, pad=2)
+    ax.text(0.1, -0.8, equation, ha="center", va="center", fontsize=10.5)
+
+
+def draw_shortcuts(fig):
+    """Residual, highway and dense connections, one panel each, drawn into ``fig``.
+
+    Blue: the activations z of successive layers; grey: a layer's own computation (F, H,
+    the gate T); dashed vermillion: the direct path the gradient takes along the shortcut.
+    Returns the three axes.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (e.g. plt.figure()), "
+                        f"got {type(fig).__name__}")
+    axes = fig.subplots(1, 3)
+    small = dict(size=(0.8, 0.45), fontsize=11)
+
+    ax = axes[0]
+    _shortcut_panel(ax, "residual (ResNet)", r"$z_{l+1} = z_l + F(z_l)$")
+    z = node(ax, (0, 0), r"$z_l$", "hidden", **small)
+    f = node(ax, (0, 1.15), r"$F$", "state", **small)
+    plus = _junction(ax, (0, 2.2))
+    out = node(ax, (0, 3.1), r"$z_{l+1}$", "hidden", **small)
+    arrow(ax, z, f)
+    arrow(ax, f, plus)
+    arrow(ax, plus, out)
+    arrow(ax, Box(0.4, 0.0, 0.0, 0.0), Box(0.2, 2.2, 0.0, 0.0), rad=0.5)
+    ax.text(0.9, 1.15, "identity", fontsize=9.5, ha="left", va="center")
+    arrow(ax, Box(-0.2, 2.2, 0.0, 0.0), Box(-0.4, 0.0, 0.0, 0.0), rad=0.5,
+          color=GRADIENT_COLOR, dashed=True)
+    ax.text(-0.62, 1.15, "gradient\n" + r"$\times 1$", color=GRADIENT_COLOR, fontsize=9.5,
+            ha="center", va="center")
+
+    ax = axes[1]
+    _shortcut_panel(ax, "highway (gated)", r"$z_{l+1} = T \odot H(z_l) + (1 - T) \odot z_l$")
+    z = node(ax, (0, 0), r"$z_l$", "hidden", **small)
+    h = node(ax, (-0.55, 1.15), r"$H$", "state", size=(0.6, 0.45))
+    gate = node(ax, (0.55, 1.15), r"$T$", "state", size=(0.6, 0.45))
+    mix = _junction(ax, (0, 2.2), "mix", radius=0.27)
+    out = node(ax, (0, 3.1), r"$z_{l+1}$", "hidden", **small)
+    arrow(ax, z, h)
+    arrow(ax, z, gate)
+    arrow(ax, h, mix)
+    arrow(ax, gate, mix, color=COLORS["grey"])
+    ax.text(0.5, 1.75, r"$T$", color=COLORS["grey"], fontsize=9.5, ha="left", va="center")
+    arrow(ax, mix, out)
+    arrow(ax, Box(-0.4, 0.0, 0.0, 0.0), Box(-0.27, 2.2, 0.0, 0.0), rad=-0.35)
+    ax.text(-0.45, 2.55, r"$1 - T$", fontsize=9.5, ha="right", va="center")
+
+    ax = axes[2]
+    _shortcut_panel(ax, "dense (DenseNet)", r"$z_{l+1} = F_l([z_0, \dots, z_l])$")
+    zs = [node(ax, (0.0, 1.03 * k), rf"$z_{{{k}}}$", "hidden", size=(0.62, 0.42))
+          for k in range(4)]
+    for k in range(3):
+        arrow(ax, zs[k], zs[k + 1])
+        ax.text(0.1, 1.03 * k + 0.52, rf"$F_{{{k}}}$", fontsize=9.5, ha="left", va="center")
+        for j in range(k + 2, 4):
+            arrow(ax, Box(-0.31, 1.03 * k, 0.0, 0.0), Box(-0.31, 1.03 * j, 0.0, 0.0),
+                  rad=-0.25 - 0.08 * (j - k), color=COLORS["blue"], lw=1.0)
+    ax.text(0.5, 1.55, "each layer\nreads every\nearlier output", fontsize=9,
+            color=COLORS["blue"], va="center")
+    return axes
+
+
+__all__ += ["draw_dependency", "draw_shortcuts"]

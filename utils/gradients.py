@@ -1,16 +1,69 @@
-"""Measuring how gradients flow back through time (Chapters 3 and 5).
+"""Measuring how gradients flow back through time (Chapters 3 to 5, Lab 3).
 
-``gradient_norms_over_time(cell, xs)`` runs a cell over a sequence, takes a loss that
-depends only on the LAST hidden state, and returns ||dL/dh_t|| for every earlier step t:
-how much the last step's loss can still "see" of step t.
+    cell = random_rnn_cell(hidden_size=64, input_size=8, radius=0.9)   # float64, W scaled
+    norms = gradient_norms_over_time(cell, xs)      # ||dL/dh_t|| for every step t
+    fit_decay_rate(norms)                           # the factor per step back, e.g. 0.62
+
+``gradient_norms_over_time`` takes a loss that depends only on the LAST hidden state and
+returns ||dL/dh_t|| for every earlier step t: how much the last step's loss can still
+"see" of step t. The derivation in Chapter 3 bounds the factor per step by the largest
+singular value of W (times max tanh' = 1); ``largest_singular_value`` and
+``spectral_radius`` compute the two numbers it is compared with.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
+from torch.nn import functional as F
 
-from .cells import RecurrentCell
-from .validate import expect_tensor
+from .cells import RecurrentCell, RNNCell
+from .validate import expect_choice, expect_positive_int, expect_positive_number, expect_tensor
+
+ACTIVATIONS = {"tanh": torch.tanh, "linear": lambda a: a, "relu": torch.relu}
+
+
+class ActivationRNNCell(RNNCell):
+    """The vanilla cell with a choice of activation f: h_t = f(W h_{t-1} + U x_t + b).
+
+    activation: "tanh" (the course's RNNCell), "linear" (the identity, no squashing) or
+    "relu". Used to separate what W does to gradients from what the activation does.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh"):
+        self.activation = expect_choice(activation, "activation", tuple(ACTIVATIONS))
+        super().__init__(input_size, hidden_size)
+
+    def _step(self, x_t, h_prev):
+        a = F.linear(x_t, self.U) + F.linear(h_prev, self.W) + self.b
+        return ACTIVATIONS[self.activation](a)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", activation={self.activation!r}"
+
+
+def random_rnn_cell(hidden_size: int = 64, input_size: int = 8, radius: float = 1.0,
+                    activation: str = "tanh", seed: int = 0, input_scale: float = 1.0,
+                    dtype: torch.dtype = torch.float64) -> ActivationRNNCell:
+    """A vanilla cell with Gaussian W rescaled to spectral radius ``radius`` (float64 default).
+
+    U ~ N(0, input_scale^2 / input_size), b = 0. The same seed gives the same W up to scale,
+    so cells with different radii differ only in the size of W.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    expect_positive_number(input_scale, "input_scale")
+    with torch.random.fork_rng(devices=[]):      # leave the global torch generator alone
+        cell = ActivationRNNCell(input_size, hidden_size, activation).to(dtype)
+    generator = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        cell.W.copy_(torch.randn(hidden_size, hidden_size, generator=generator, dtype=dtype))
+        cell.U.copy_(torch.randn(hidden_size, input_size, generator=generator, dtype=dtype)
+                     * input_scale / input_size ** 0.5)
+        cell.b.zero_()
+    set_spectral_radius(cell.W, radius)
+    return cell
 
 
 def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
@@ -18,23 +71,47 @@ def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
     """||dL/dh_t|| for t = 0..T-1 (averaged over the batch), where L = sum(readout * h_T).
 
     xs: (B, T, D). readout: (J,) fixed direction (default: ones / sqrt(J)).
-    Returns a numpy array of length T; entry T-1 is the norm at the last step itself.
+    Returns a numpy array of length T; entry T-1 is the norm at the last step itself
+    (||readout||), entry t the norm T-1-t steps back. The cell's own .grad are untouched.
     """
     expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
-    if state is None:
-        state = cell.init_state(xs.shape[0], xs.device, xs.dtype)
-    hiddens = []
-    for t in range(xs.shape[1]):
-        state = cell.step(xs[:, t], state)
-        h = cell.hidden(state)
-        h.retain_grad()
-        hiddens.append(h)
+    if xs.shape[1] == 0:
+        raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
     J = cell.hidden_size
     if readout is None:
         readout = torch.ones(J, dtype=xs.dtype, device=xs.device) / J ** 0.5
-    loss = (hiddens[-1] * readout).sum()
-    loss.backward()
-    return np.array([float(h.grad.norm(dim=-1).mean()) for h in hiddens])
+    expect_tensor(readout, "readout", shape=(J,), floating=True)
+    if state is None:
+        state = cell.init_state(xs.shape[0], xs.device, xs.dtype)
+    # A detached leaf start: the graph exists even for frozen weights, and the gradients
+    # with respect to h_0..h_{T-1} do not depend on how the start state was made.
+    state = (tuple(s.detach().requires_grad_() for s in state) if isinstance(state, (tuple, list))
+             else state.detach().requires_grad_())
+    with torch.enable_grad():
+        hiddens = []
+        for t in range(xs.shape[1]):
+            state = cell.step(xs[:, t], state)
+            hiddens.append(cell.hidden(state))
+        loss = (hiddens[-1] * readout).sum()
+        grads = torch.autograd.grad(loss, hiddens)      # the total derivative at every step
+    return np.array([float(g.norm(dim=-1).mean()) for g in grads])
+
+
+@torch.no_grad()
+def state_sensitivity(cell: RecurrentCell, xs: torch.Tensor, delta: float = 1e-3) -> np.ndarray:
+    """The forward view: ||h_t - h'_t|| for t = 0..T-1 (batch mean), where h' is the run on
+    the same inputs with x_0 changed by ``delta`` in every entry. How much of the first input
+    is still visible in the state t steps later."""
+    expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
+    expect_positive_number(delta, "delta")
+    other = xs.clone()
+    other[:, 0] += delta
+    state = state2 = cell.init_state(xs.shape[0], xs.device, xs.dtype)
+    gaps = []
+    for t in range(xs.shape[1]):
+        state, state2 = cell.step(xs[:, t], state), cell.step(other[:, t], state2)
+        gaps.append(float((cell.hidden(state) - cell.hidden(state2)).norm(dim=-1).mean()))
+    return np.array(gaps)
 
 
 @torch.no_grad()
@@ -43,6 +120,7 @@ def set_spectral_radius(W: torch.Tensor, radius: float) -> torch.Tensor:
     expect_tensor(W, "W", ndim=2, floating=True)
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
+    expect_positive_number(radius, "radius")
     current = spectral_radius(W)
     if current == 0:
         raise ValueError("W has spectral radius 0 and cannot be rescaled")
@@ -52,19 +130,59 @@ def set_spectral_radius(W: torch.Tensor, radius: float) -> torch.Tensor:
 
 def spectral_radius(W: torch.Tensor) -> float:
     """The largest absolute eigenvalue of a square matrix."""
+    expect_tensor(W, "W", ndim=2, floating=True)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
     return float(torch.linalg.eigvals(W.detach().double()).abs().max())
+
+
+def largest_singular_value(W: torch.Tensor) -> float:
+    """sigma_max(W) = ||W||_2, the most W can stretch a vector; never below the spectral radius."""
+    expect_tensor(W, "W", ndim=2, floating=True)
+    return float(torch.linalg.matrix_norm(W.detach().double(), ord=2))
 
 
 def fit_decay_rate(norms, skip_last: int = 1) -> float:
     """Fit log ||dL/dh_t|| = a + r * (T-1-t) by least squares; return the factor exp(r) per step.
 
     A factor below 1 means the gradient shrinks by that factor for every step back in time.
-    ``skip_last`` leaves out the last step(s), where the loss touches h directly.
+    ``skip_last`` leaves out the last step(s), where the loss touches h directly. Zeros and
+    non-finite norms (underflow, overflow) are left out of the fit.
     """
     norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 1:
+        raise ValueError(f"norms must be 1-D (one norm per time step), got shape {norms.shape}")
+    if isinstance(skip_last, bool) or not isinstance(skip_last, numbers.Integral) or skip_last < 0:
+        raise ValueError(f"skip_last must be a non-negative integer, got {skip_last!r}")
     distance = np.arange(len(norms))[::-1]          # T-1-t
     keep = (distance >= skip_last) & (norms > 0) & np.isfinite(norms)
     if keep.sum() < 2:
-        raise ValueError("need at least two positive, finite norms to fit a decay rate")
+        raise ValueError(f"need at least two positive, finite norms to fit a decay rate, got "
+                         f"{int(keep.sum())} of {len(norms)} (after skipping the last {skip_last})")
     slope = np.polyfit(distance[keep], np.log(norms[keep]), 1)[0]
     return float(np.exp(slope))
+
+
+def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool = False,
+                              gain: float = 1.0, batch_size: int = 16, seed: int = 0) -> np.ndarray:
+    """||dL/dz_l|| at the input z_l of every layer l = 0..depth-1 of a stack of tanh layers.
+
+    plain:    z_{l+1} = tanh(A_l z_l)           residual: z_{l+1} = z_l + tanh(A_l z_l)
+    A_l ~ N(0, gain^2 / width), float64; L = sum of the last layer's outputs / sqrt(width).
+    """
+    depth, width = expect_positive_int(depth, "depth"), expect_positive_int(width, "width")
+    batch_size = expect_positive_int(batch_size, "batch_size")
+    expect_positive_number(gain, "gain")
+    generator = torch.Generator().manual_seed(seed)
+    scale = gain / width ** 0.5
+    layers = [torch.randn(width, width, generator=generator, dtype=torch.float64) * scale
+              for _ in range(depth)]
+    z = torch.randn(batch_size, width, generator=generator, dtype=torch.float64).requires_grad_()
+    inputs = []
+    with torch.enable_grad():
+        for A in layers:
+            inputs.append(z)
+            out = torch.tanh(z @ A.T)
+            z = z + out if residual else out
+        grads = torch.autograd.grad(z.sum() / width ** 0.5, inputs)
+    return np.array([float(g.norm(dim=-1).mean()) for g in grads])

@@ -1,16 +1,46 @@
 """Synthetic sequence tasks whose difficulty is one number: a distance in time steps.
 
-``recall_task(n, distance)``: the first token is a key (one of ``n_keys`` symbols); then
-come ``distance`` distractor tokens; the last token is a query mark. The label is the key.
-A model must carry the key across ``distance`` steps; chance accuracy is 1 / n_keys.
+The key-recall task: the first token is a key (one of ``n_keys`` symbols); then come
+``distance`` distractor tokens drawn at random; the last token is a query mark. The label
+is the key. A model must carry the key across ``distance`` steps; chance accuracy is
+1 / n_keys.
 
-Token ids: 0..n_keys-1 are keys, then the distractors, then the query mark.
+    task = RecallTask(n_keys=4, n_distractors=8)
+    ids, labels = task.sample(64, distance=20, generator=g)   # (64, 22), (64,)
+    task.describe(ids[0])                                      # 'C f a h ... b ?'
+
+    sweep = accuracy_vs_distance("rnn", [5, 10, 20, 40], steps=400, seed=[0, 1, 2])
+    plot_accuracy_vs_distance({"RNN": sweep})
+
+Token ids: 0..n_keys-1 are the keys, n_keys..n_keys+n_distractors-1 the distractors, and
+the last id, ``query_id``, the query mark.
 """
 from __future__ import annotations
 
-import torch
+import numbers
+import time
 
-from .validate import expect_positive_int
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .models import SequenceClassifier
+from .plotting import COLORS, CYCLE
+from .training import train
+from .validate import expect_positive_int, expect_positive_number, expect_tensor
+
+
+def _expect_distance(distance) -> int:
+    if isinstance(distance, bool) or not isinstance(distance, numbers.Integral) or distance < 0:
+        raise ValueError(f"distance must be a non-negative integer, got {distance!r}")
+    return int(distance)
+
+
+def _expect_seed(seed, name: str = "seed") -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
+    return int(seed)
 
 
 class RecallTask:
@@ -18,28 +48,51 @@ class RecallTask:
 
     def __init__(self, n_keys: int = 4, n_distractors: int = 8):
         self.n_keys = expect_positive_int(n_keys, "n_keys")
+        if self.n_keys < 2:
+            raise ValueError(f"n_keys must be at least 2 (one key leaves nothing to recall), "
+                             f"got {n_keys}")
         self.n_distractors = expect_positive_int(n_distractors, "n_distractors")
-        self.query_id = n_keys + n_distractors
-        self.vocab_size = n_keys + n_distractors + 1
+        self.query_id = self.n_keys + self.n_distractors
+        self.vocab_size = self.n_keys + self.n_distractors + 1
 
     @property
     def chance(self) -> float:
+        """Accuracy of guessing: 1 / n_keys."""
         return 1.0 / self.n_keys
 
+    def __repr__(self) -> str:
+        return f"RecallTask(n_keys={self.n_keys}, n_distractors={self.n_distractors})"
+
     def sample(self, n: int, distance: int, generator: torch.Generator | None = None):
-        """n sequences of length distance + 2 -> (ids (n, distance+2), labels (n,))."""
+        """n sequences of length distance + 2 -> (ids (n, distance+2), labels (n,)), int64.
+
+        ids[:, 0] is the key, ids[:, 1:-1] the distractors, ids[:, -1] the query mark.
+        """
         n = expect_positive_int(n, "n")
-        if isinstance(distance, bool) or not isinstance(distance, int) or distance < 0:
-            raise ValueError(f"distance must be a non-negative integer, got {distance!r}")
+        distance = _expect_distance(distance)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None, "
+                            f"got {type(generator).__name__}")
         keys = torch.randint(self.n_keys, (n,), generator=generator)
-        distractors = self.n_keys + torch.randint(self.n_distractors, (n, distance), generator=generator)
+        distractors = self.n_keys + torch.randint(self.n_distractors, (n, distance),
+                                                  generator=generator)
         query = torch.full((n, 1), self.query_id)
         return torch.cat([keys[:, None], distractors, query], dim=1), keys
 
+    def batches(self, distance: int, batch_size: int = 64):
+        """A ``batches(generator)`` callable for ``utils.training.train``: fresh sequences
+        at every call."""
+        distance = _expect_distance(distance)
+        batch_size = expect_positive_int(batch_size, "batch_size")
+        return lambda generator: self.sample(batch_size, distance, generator)
+
     def describe(self, ids: torch.Tensor) -> str:
-        """Human-readable form of one sequence, e.g. 'B . . . ?' style: keys A.., distractors a.., '?'."""
+        """One sequence as text: keys 'A', 'B', ..., distractors 'a', 'b', ..., the query '?'."""
+        expect_tensor(ids, "ids", ndim=1, floating=False)
         out = []
         for i in ids.tolist():
+            if not 0 <= i < self.vocab_size:
+                raise ValueError(f"ids must lie in [0, {self.vocab_size}), got {i}")
             if i < self.n_keys:
                 out.append(chr(ord("A") + i))
             elif i == self.query_id:
@@ -47,3 +100,126 @@ class RecallTask:
             else:
                 out.append(chr(ord("a") + i - self.n_keys))
         return " ".join(out)
+
+
+def classification_loss(model, batch) -> torch.Tensor:
+    """Mean cross-entropy of a many-to-one model. batch: (ids (B, T), labels (B,))."""
+    ids, labels = batch
+    device = next(model.parameters()).device
+    return F.cross_entropy(model(ids.to(device)), labels.to(device))
+
+
+@torch.no_grad()
+def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
+                    seed: int = 10_000) -> float:
+    """Share of ``n`` fresh sequences (own generator, ``seed``) whose key the model recalls."""
+    ids, labels = task.sample(n, distance, torch.Generator().manual_seed(_expect_seed(seed)))
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    predictions = model(ids.to(device)).argmax(dim=-1).cpu()
+    model.train(was_training)
+    return float((predictions == labels).float().mean())
+
+
+def train_recall(cell: str, distance: int, task: RecallTask | None = None, steps: int = 400,
+                 lr: float = 1e-2, hidden_size: int = 32, embedding_dim: int = 16,
+                 batch_size: int = 64, clip_norm: float | None = 1.0, seed: int = 0,
+                 backend: str = "torch", init=None):
+    """Train a fresh ``SequenceClassifier`` on the recall task at one distance.
+
+    Adam(lr), ``steps`` batches of fresh sequences, clipping by norm. ``init(model)``, if
+    given, runs after the model is built (e.g. to set a gate bias). -> (model, History)
+    """
+    task = task or RecallTask()
+    seed = _expect_seed(seed)
+    torch.manual_seed(seed)
+    model = SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=hidden_size, cell=cell,
+                               embedding_dim=embedding_dim, backend=backend)
+    if init is not None:
+        init(model)
+    history = train(model, task.batches(distance, batch_size), steps=steps, lr=lr,
+                    loss_fn=classification_loss, clip_norm=clip_norm, seed=seed)
+    return model, history
+
+
+def accuracy_vs_distance(cell: str, distances, steps: int = 400, seed=0,
+                         task: RecallTask | None = None, n_test: int = 1000,
+                         **train_kwargs) -> dict:
+    """For every distance and seed: train a fresh model (``train_recall``), test it on fresh
+    sequences. ``seed``: one int or a list of ints. Extra keyword arguments go to train_recall.
+
+    Returns {"cell", "distances" (n_d,), "seeds", "accuracy" (n_seeds, n_d), "mean" (n_d,),
+    "loss" (n_seeds, n_d, steps) training loss per step (NaN after a diverged run stops),
+    "chance", "steps", "seconds"}.
+    """
+    distances = [_expect_distance(d) for d in distances]
+    if not distances:
+        raise ValueError("distances must hold at least one distance")
+    if isinstance(seed, numbers.Integral):
+        seeds = [seed]
+    elif isinstance(seed, (list, tuple, range, np.ndarray)):
+        seeds = list(seed)
+    else:
+        raise TypeError(f"seed must be an integer or a list of integers, got {type(seed).__name__}")
+    seeds = [_expect_seed(s, "every seed") for s in seeds]
+    if not seeds:
+        raise ValueError("seed must be an integer or a non-empty list of integers")
+    n_test = expect_positive_int(n_test, "n_test")
+    task = task or RecallTask()
+    steps = expect_positive_int(steps, "steps")
+    accuracy = np.zeros((len(seeds), len(distances)))
+    losses = np.full((len(seeds), len(distances), steps), np.nan)
+    start = time.perf_counter()
+    for i, s in enumerate(seeds):
+        for j, d in enumerate(distances):
+            model, history = train_recall(cell, d, task, steps=steps, seed=s, **train_kwargs)
+            accuracy[i, j] = recall_accuracy(model, task, d, n=n_test, seed=10_000 + s)
+            losses[i, j, :len(history.loss)] = history.loss
+    return {"cell": cell, "distances": np.array(distances), "seeds": seeds, "accuracy": accuracy,
+            "mean": accuracy.mean(axis=0), "loss": losses, "chance": task.chance,
+            "steps": steps, "seconds": time.perf_counter() - start}
+
+
+def plot_accuracy_vs_distance(sweeps: dict, ax=None, title: str | None = None):
+    """Accuracy against distance for one or more sweeps {label: accuracy_vs_distance(...)}:
+    the mean over seeds as a line, every seed as a dot, chance as a dashed line."""
+    if not isinstance(sweeps, dict) or not sweeps:
+        raise TypeError("sweeps must be a non-empty dict {label: result of accuracy_vs_distance}")
+    ax = ax or plt.subplots(figsize=(6.4, 3.4))[1]
+    markers = "osD^v"
+    for k, ((label, sweep), color) in enumerate(zip(sweeps.items(), CYCLE)):
+        d, acc = sweep["distances"], 100 * np.asarray(sweep["accuracy"])
+        ax.plot(d, acc.mean(axis=0), markers[k % 5] + "-", color=color, ms=5, label=label, zorder=3)
+        for row in acc:
+            ax.plot(d, row, markers[k % 5], color=color, ms=3.5, alpha=0.35, zorder=2)
+    chance = 100 * next(iter(sweeps.values()))["chance"]
+    ax.axhline(chance, color=COLORS["grey"], ls="--", lw=1.2, label=f"chance ({chance:.0f}%)")
+    ax.set(xlabel="distance (distractors between the key and the query)",
+           ylabel="test accuracy (%)", ylim=(0, 104))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best")
+    return ax
+
+
+def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
+                         labels: torch.Tensor) -> np.ndarray:
+    """||dL/de_t|| for every position t (batch mean), e_t the embedded input token: how strongly
+    the loss at the end can still push on what the model does with the token at step t.
+    ids: (B, T), labels: (B,) -> (T,)."""
+    if not isinstance(model, SequenceClassifier):
+        raise TypeError(f"model must be a utils.models.SequenceClassifier, "
+                        f"got {type(model).__name__}")
+    expect_tensor(ids, "ids", ndim=2, floating=False)
+    expect_tensor(labels, "labels", shape=(ids.shape[0],), floating=False)
+    embedded = model.embedding(ids).detach().requires_grad_()
+    with torch.enable_grad():
+        out, _ = model.core(embedded)
+        loss = F.cross_entropy(model.head(out[:, -1]), labels)
+        grad, = torch.autograd.grad(loss, embedded)
+    return grad.norm(dim=-1).mean(dim=0).numpy()
+
+
+__all__ = ["RecallTask", "classification_loss", "recall_accuracy", "train_recall",
+           "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]

@@ -1,0 +1,213 @@
+"""utils.tasks: the key-recall task, its training and accuracy-against-distance runner."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from utils import tasks  # noqa: E402
+from utils.models import SequenceClassifier  # noqa: E402
+from utils.tasks import RecallTask  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setenv("RNN_COURSE_PROGRESS", "0")
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+class Oracle(nn.Module):
+    """Answers with the first token (the key), as a perfect model would."""
+
+    def __init__(self, n_keys):
+        super().__init__()
+        self.n_keys = n_keys
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, ids):
+        return F.one_hot(ids[:, 0], self.n_keys).float() * 10 + self.unused
+
+
+# --- the task ------------------------------------------------------------------------------------
+def test_shapes_dtypes_and_vocabulary_layout():
+    task = RecallTask(n_keys=3, n_distractors=5)
+    assert (task.vocab_size, task.query_id, task.chance) == (9, 8, pytest.approx(1 / 3))
+    ids, labels = task.sample(50, distance=7, generator=gen())
+    assert ids.shape == (50, 9) and labels.shape == (50,)
+    assert ids.dtype == labels.dtype == torch.int64
+    assert torch.equal(ids[:, 0], labels)                          # the label is the first token
+    assert ((0 <= labels) & (labels < 3)).all()                     # keys: 0 .. n_keys-1
+    middle = ids[:, 1:-1]
+    assert ((3 <= middle) & (middle < 8)).all()                     # distractors after the keys
+    assert (ids[:, -1] == task.query_id).all()                      # the query mark last
+
+
+def test_every_key_and_distractor_occurs():
+    task = RecallTask(n_keys=4, n_distractors=8)
+    ids, labels = task.sample(2000, distance=10, generator=gen(1))
+    assert set(labels.tolist()) == set(range(4))
+    assert set(ids[:, 1:-1].flatten().tolist()) == set(range(4, 12))
+    counts = torch.bincount(labels, minlength=4).float() / 2000
+    assert torch.allclose(counts, torch.full((4,), 0.25), atol=0.04)
+
+
+def test_distance_zero_and_defaults():
+    task = RecallTask()
+    assert (task.n_keys, task.n_distractors) == (4, 8)
+    ids, labels = task.sample(3, 0)
+    assert ids.shape == (3, 2) and torch.equal(ids[:, 0], labels)
+
+
+def test_determinism():
+    task = RecallTask()
+    a = task.sample(20, 15, gen(7))
+    b = task.sample(20, 15, gen(7))
+    c = task.sample(20, 15, gen(8))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_batches_for_the_training_loop():
+    task = RecallTask()
+    batches = task.batches(distance=6, batch_size=5)
+    ids, labels = batches(gen(0))
+    assert ids.shape == (5, 8) and labels.shape == (5,)
+    assert torch.equal(ids, task.sample(5, 6, gen(0))[0])
+
+
+def test_describe():
+    task = RecallTask(n_keys=2, n_distractors=3)
+    assert task.describe(torch.tensor([1, 2, 4, 3, 5])) == "B a c b ?"
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 6\), got 6"):
+        task.describe(torch.tensor([0, 6, 5]))
+    with pytest.raises(ValueError, match=r"ids must be 1-D"):
+        task.describe(torch.zeros(2, 3, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: RecallTask(n_keys=1), ValueError, r"n_keys must be at least 2.*got 1"),
+    (lambda: RecallTask(n_keys=0), ValueError, r"n_keys must be a positive integer, got 0"),
+    (lambda: RecallTask(n_distractors=0), ValueError, r"n_distractors must be a positive integer, got 0"),
+    (lambda: RecallTask().sample(0, 3), ValueError, r"n must be a positive integer, got 0"),
+    (lambda: RecallTask().sample(4, -1), ValueError, r"distance must be a non-negative integer, got -1"),
+    (lambda: RecallTask().sample(4, 2.5), ValueError, r"distance must be a non-negative integer, got 2.5"),
+    (lambda: RecallTask().sample(4, True), ValueError, r"distance must be a non-negative integer, got True"),
+    (lambda: RecallTask().sample(4, 3, generator=0), TypeError, r"generator must be a torch.Generator or None, got int"),
+    (lambda: RecallTask().batches(3, batch_size=0), ValueError, r"batch_size must be a positive integer, got 0"),
+])
+def test_task_bad_input(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+# --- loss, accuracy, training ---------------------------------------------------------------------
+def test_loss_and_accuracy_of_a_perfect_and_a_constant_model():
+    task = RecallTask(n_keys=4, n_distractors=3)
+    oracle = Oracle(4)
+    assert tasks.recall_accuracy(oracle, task, distance=9, n=500) == 1.0
+    batch = task.sample(64, 5, gen())
+    assert tasks.classification_loss(oracle, batch).item() < 1e-3
+
+    class Constant(Oracle):
+        def forward(self, ids):
+            return torch.zeros(ids.shape[0], self.n_keys) + self.unused
+
+    assert tasks.classification_loss(Constant(4), batch).item() == pytest.approx(np.log(4))
+    # argmax of equal logits is key 0: right for about a quarter of fresh sequences
+    assert tasks.recall_accuracy(Constant(4), task, 9, n=2000) == pytest.approx(0.25, abs=0.04)
+
+
+def test_recall_accuracy_restores_training_mode():
+    model = Oracle(4)
+    model.train()
+    tasks.recall_accuracy(model, RecallTask(), 3, n=10)
+    assert model.training
+
+
+def test_train_recall_learns_a_short_distance():
+    model, history = tasks.train_recall("rnn", distance=2, steps=150, seed=0)
+    assert isinstance(model, SequenceClassifier) and len(history.loss) == 150
+    assert np.mean(history.loss[-10:]) < 0.2 * np.log(4)
+    assert tasks.recall_accuracy(model, RecallTask(), 2) > 0.95
+
+
+def test_train_recall_runs_the_init_hook_and_is_reproducible():
+    seen = []
+    a, ha = tasks.train_recall("gru", 3, steps=5, seed=1, init=seen.append)
+    b, hb = tasks.train_recall("gru", 3, steps=5, seed=1)
+    assert seen == [a]
+    assert ha.loss == hb.loss
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_accuracy_vs_distance():
+    sweep = tasks.accuracy_vs_distance("rnn", [1, 3], steps=20, seed=[0, 1], n_test=50)
+    assert sweep["cell"] == "rnn" and sweep["seeds"] == [0, 1] and sweep["steps"] == 20
+    assert np.array_equal(sweep["distances"], [1, 3])
+    assert sweep["accuracy"].shape == (2, 2) and sweep["mean"].shape == (2,)
+    assert sweep["loss"].shape == (2, 2, 20) and np.isfinite(sweep["loss"]).all()
+    assert ((0 <= sweep["accuracy"]) & (sweep["accuracy"] <= 1)).all()
+    assert sweep["chance"] == 0.25 and sweep["seconds"] > 0
+    again = tasks.accuracy_vs_distance("rnn", [1, 3], steps=20, seed=[0, 1], n_test=50)
+    assert np.array_equal(sweep["accuracy"], again["accuracy"])         # seeded: reproducible
+    one = tasks.accuracy_vs_distance("rnn", [1], steps=20, seed=1, n_test=50)
+    assert one["accuracy"].shape == (1, 1) and one["accuracy"][0, 0] == sweep["accuracy"][1, 0]
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    (dict(distances=[]), r"distances must hold at least one distance"),
+    (dict(distances=[2, -1]), r"distance must be a non-negative integer, got -1"),
+    (dict(distances=[2], seed=[]), r"seed must be an integer or a non-empty list"),
+    (dict(distances=[2], seed=[0, -3]), r"every seed must be a non-negative integer, got -3"),
+    (dict(distances=[2], seed=True), r"every seed must be a non-negative integer, got True"),
+    (dict(distances=[2], steps=0), r"steps must be a positive integer, got 0"),
+    (dict(distances=[2], n_test=0), r"n_test must be a positive integer, got 0"),
+])
+def test_accuracy_vs_distance_bad_input(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        tasks.accuracy_vs_distance("rnn", **kwargs)
+    with pytest.raises(TypeError, match=r"seed must be an integer or a list of integers, got str"):
+        tasks.accuracy_vs_distance("rnn", [2], seed="0")
+
+
+def test_plot_accuracy_vs_distance():
+    sweep = {"distances": np.array([2, 4, 8]), "accuracy": np.array([[1.0, 0.5, 0.25], [1.0, 0.75, 0.3]]),
+             "chance": 0.25}
+    ax = tasks.plot_accuracy_vs_distance({"RNN": sweep, "GRU": sweep}, title="t")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "RNN" in labels and "GRU" in labels and "chance (25%)" in labels
+    mean_line = next(line for line in ax.get_lines() if line.get_label() == "RNN")
+    np.testing.assert_allclose(mean_line.get_ydata(), [100, 62.5, 27.5])
+    plt.close("all")
+    with pytest.raises(TypeError, match=r"sweeps must be a non-empty dict"):
+        tasks.plot_accuracy_vs_distance([sweep])
+
+
+# --- what the loss says about each input --------------------------------------------------------
+def test_input_gradient_norms_match_autograd_and_fall_with_distance():
+    torch.manual_seed(0)
+    task = RecallTask()
+    model = SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=16, cell="rnn",
+                               embedding_dim=8)
+    ids, labels = task.sample(32, 20, gen())
+    got = tasks.input_gradient_norms(model, ids, labels)
+    assert got.shape == (22,)
+    embedded = model.embedding(ids).detach().requires_grad_()
+    out, _ = model.core(embedded)
+    loss = F.cross_entropy(model.head(out[:, -1]), labels)
+    expected = torch.autograd.grad(loss, embedded)[0].norm(dim=-1).mean(dim=0).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert got[0] < 1e-3 * got[-2]                # the key gets far less than the last distractor
+    assert all(p.grad is None for p in model.parameters())
+    with pytest.raises(TypeError, match=r"model must be a utils.models.SequenceClassifier"):
+        tasks.input_gradient_norms(nn.Linear(2, 2), ids, labels)
+    with pytest.raises(ValueError, match=r"labels must have shape \(32,?\), got \(31,?\)"):
+        tasks.input_gradient_norms(model, ids, labels[:31])
