@@ -744,8 +744,8 @@ def use_learner_or_reference(fn, check: Check) -> Callable:
     if check(fn).passed:
         print(f"✓ Using your {check.name}.")
         return fn
-    print(f"Note: your {check.name} doesn't pass its check yet; using the reference so the rest "
-          "of the lab runs.")
+    print(f"Note: your {check.name} doesn't pass its check yet; using the reference\n"
+          "so the rest of the lab runs.")
     return check.reference
 
 
