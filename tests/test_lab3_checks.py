@@ -2,7 +2,6 @@
 import importlib.util
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -46,13 +45,6 @@ def test_every_exercise_has_a_check_a_solution_and_a_stub():
                            "decay_factor", "train_recall"}
     assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
     assert set(notebook_stubs()) == set(CHECKS)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_reference_solution_passes(name):
-    result = CHECKS[name](getattr(SOLUTIONS, name))
-    assert result.passed, result.message
-    assert result.status == "passed" and "Correct" in result.message
 
 
 # Other correct ways to write the exercises: the checks must accept them all.
@@ -152,35 +144,6 @@ OTHER_RIGHT_ANSWERS = [
 def test_other_correct_answers_pass(name, answer):
     result = CHECKS[name](answer)
     assert result.passed, result.message
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_the_check_accepts_its_own_reference(name):
-    assert CHECKS[name](CHECKS[name].reference).passed
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_untouched_notebook_stub_reads_not_attempted(name):
-    result = CHECKS[name](notebook_stubs()[name])
-    assert not result.passed and result.status == "not-attempted"
-    assert "not attempted" in result.message.lower()
-    assert "Traceback" not in result.message
-
-
-@pytest.mark.parametrize("exercise, answer, words", WRONG_ANSWERS,
-                         ids=[fn.__name__ for _, fn, _ in WRONG_ANSWERS])
-def test_wrong_answer_is_rejected_and_the_mistake_named(exercise, answer, words):
-    result = CHECKS[exercise](answer)
-    assert not result.passed and result.status == "failed", result.message
-    missing = [w for w in words if w.lower() not in result.message.lower()]
-    assert not missing, f"{missing} not in: {result.message}"
-    assert "bug in the course" not in result.message
-
-
-def test_every_exercise_has_several_typical_wrong_answers():
-    counts = Counter(exercise for exercise, _, _ in WRONG_ANSWERS)
-    assert set(counts) == set(CHECKS)
-    assert min(counts.values()) >= 5, counts
 
 
 @pytest.mark.parametrize("name", [n for n in CHECKS if CHECKS[n].mistakes])
