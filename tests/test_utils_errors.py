@@ -53,7 +53,7 @@ CASES = [
     # --- cells ----------------------------------------------------------------------------------
     ("cell size 0", lambda: RNNCell(0, J), ValueError, r"input_size must be a positive integer, got 0"),
     ("cell size float", lambda: GRUCell(D, 2.5), ValueError, r"hidden_size must be a positive integer, got 2.5"),
-    ("cell kind", lambda: make_cell("elman", D, J), ValueError, r"one of \['gru', 'lstm', 'rnn'\], got 'elman'"),
+    ("cell kind", lambda: make_cell("elman", D, J), ValueError, r"one of \['gru', 'lstm', 'rnn', 'simple_gru'\], got 'elman'"),
     ("cell x 3-D", lambda: RNNCell(D, J).step(xs(B, T, D), torch.zeros(B, J)),
      ValueError, r"x_t must have shape \(\*, 4\), got \(2, 3, 4\)"),
     ("cell x wrong D", lambda: RNNCell(D, J).step(xs(B, D + 1), torch.zeros(B, J)),
@@ -83,7 +83,7 @@ CASES = [
     ("gru reset", lambda: GRUCell(D, J, reset="middle"), ValueError, r"reset must be 'after'.*got 'middle'"),
 
     # --- recurrent networks ---------------------------------------------------------------------
-    ("net kind", lambda: RecurrentNet("elman", D, J), ValueError, r"kind must be one of 'rnn', 'gru', 'lstm', got 'elman'"),
+    ("net kind", lambda: RecurrentNet("elman", D, J), ValueError, r"kind must be one of 'rnn', 'simple_gru', 'gru', 'lstm', got 'elman'"),
     ("net layers 0", lambda: RecurrentNet("rnn", D, J, num_layers=0), ValueError, r"num_layers must be a positive integer, got 0"),
     ("net xs 2-D", lambda: RecurrentNet("gru", D, J)(xs(T, D)),
      ValueError, r"xs must have shape \(\*, \*, 4\), got \(3, 4\)"),
@@ -117,7 +117,7 @@ CASES = [
 
     # --- the language model ---------------------------------------------------------------------
     ("lm vocab 0", lambda: CharLM(0), ValueError, r"vocab_size must be a positive integer, got 0"),
-    ("lm cell", lambda: CharLM(9, cell="transformer"), ValueError, r"cell must be one of 'rnn', 'gru', 'lstm', got 'transformer'"),
+    ("lm cell", lambda: CharLM(9, cell="transformer"), ValueError, r"cell must be one of 'rnn', 'simple_gru', 'gru', 'lstm', got 'transformer'"),
     ("lm backend", lambda: CharLM(9, backend="jax"), ValueError, r"backend must be one of 'scratch', 'torch', got 'jax'"),
     ("lm embedding 0", lambda: CharLM(9, embedding_dim=0), ValueError, r"embedding_dim must be a positive integer, got 0"),
     ("lm float ids", lambda: lm()(torch.zeros(B, T)), TypeError, r"token ids must hold integer token ids, got dtype torch.float32"),

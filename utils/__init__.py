@@ -9,11 +9,13 @@ Modules:
     diagrams     matplotlib figures of the models      checks     lab exercise checks
     baselines    uniform and bigram language models    checkpoints  save/load trained models
     gradients    gradient norms through time, decay    tasks        the key-recall task, sweeps
+    tagging      per-position labels: word boundaries, look-ahead
+    gates        record a gated cell's gates and states over a sequence
 """
 from . import (baselines, cells, checkpoints, checks, data, diagrams, environment, explore,
-               gradients, models, numpy_rnn, plotting, recurrent, sampling, tasks, training)
+               gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, tagging, tasks, training)
 from .environment import get_device, seed_everything, setup
 
 __all__ = ["baselines", "cells", "checkpoints", "checks", "data", "diagrams", "environment",
-           "explore", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
-           "tasks", "training", "get_device", "seed_everything", "setup"]
+           "explore", "gates", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
+           "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]

@@ -127,6 +127,34 @@ class RNNCell(RecurrentCell):
         return torch.tanh(F.linear(x_t, self.U) + F.linear(h_prev, self.W) + self.b)
 
 
+class SimplifiedGRUCell(RecurrentCell):
+    """The simplified GRU of Chapter 4: a memory cell and an update gate, no reset gate.
+
+        Γ_u = σ(U_u x_t + W_u c_{t-1} + b_u)      update gate
+        c̃_t = tanh(U_c x_t + W_c c_{t-1} + b_c)   candidate
+        c_t = Γ_u * c̃_t + (1 - Γ_u) * c_{t-1}     (the hidden state is the cell: h_t = c_t)
+
+    A gate near 0 copies the cell unchanged. PyTorch has no such module.
+    """
+
+    gate_names = ("u", "c")
+    torch_class = None
+
+    def gates(self, x_t, c_prev) -> dict:
+        """The update gate and candidate at one step: {"u", "c_tilde"}, each (B, J)."""
+        a = F.linear(x_t, self.U, self.b) + F.linear(c_prev, self.W)
+        u, c = a.chunk(2, dim=-1)
+        return {"u": torch.sigmoid(u), "c_tilde": torch.tanh(c)}
+
+    def _step(self, x_t, c_prev):
+        g = self.gates(x_t, c_prev)
+        return g["u"] * g["c_tilde"] + (1 - g["u"]) * c_prev
+
+    def torch_weights(self, module, layer: int = 0, reverse: bool = False):
+        raise TypeError("the simplified GRU has no torch.nn counterpart (torch.nn.GRU is the full "
+                        "GRU, with a reset gate): use utils.cells.GRUCell to load torch weights")
+
+
 class GRUCell(RecurrentCell):
     """Gated recurrent unit in the course's (Andrew Ng's) convention.
 
@@ -229,7 +257,7 @@ class LSTMCell(RecurrentCell):
         return h, c
 
 
-CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
+CELLS = {"rnn": RNNCell, "simple_gru": SimplifiedGRUCell, "gru": GRUCell, "lstm": LSTMCell}
 
 
 def make_cell(kind: str, input_size: int, hidden_size: int) -> RecurrentCell:

@@ -408,3 +408,15 @@ def draw_shortcuts(fig):
 
 
 __all__ += ["draw_dependency", "draw_shortcuts"]
+
+
+# --- Chapter 4 (GRU) diagrams ---
+
+
+# --- Chapter 5 (LSTM) diagrams ---
+
+
+# --- Chapter 6 (bidirectional) diagrams ---
+
+
+# --- Chapter 7 (stacked) diagrams ---

@@ -1,0 +1,43 @@
+"""Record what a gated cell does at every step: its gates, its candidate and its states.
+
+    cell = RecurrentNet.from_torch(model.core).cells()[0]     # the trained cell, course notation
+    trace = trace_gates(cell, model.embedding(ids))           # ids (B, T)
+    trace["u"]          # (B, T, J) update gate of a GRU at every step
+    trace["f"], trace["c"]   # an LSTM's forget gate and cell state
+
+Keys: the cell's ``gates(...)`` names ("u", "c_tilde" for the simplified GRU; "r", "u",
+"c_tilde" for the GRU; "i", "f", "g", "o" for the LSTM), plus "h" (hidden state) and, for
+the LSTM, "c" (cell state). Every value is a (B, T, J) tensor, detached.
+"""
+from __future__ import annotations
+
+import torch
+
+from .cells import LSTMCell, RecurrentCell
+from .validate import expect_tensor
+
+
+@torch.no_grad()
+def trace_gates(cell: RecurrentCell, xs: torch.Tensor, state=None) -> dict:
+    """Run ``cell`` over xs (B, T, D) and return {name: (B, T, J)} for every gate and state."""
+    if not isinstance(cell, RecurrentCell):
+        raise TypeError(f"cell must be one of the course's cells (utils.cells), got {type(cell).__name__}")
+    if not hasattr(cell, "gates"):
+        raise TypeError(f"{type(cell).__name__} has no gates to trace: use a GRU, simplified GRU "
+                        "or LSTM cell")
+    expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
+    xs = xs.to(dtype=cell.U.dtype, device=cell.U.device)
+    if state is None:
+        state = cell.init_state(xs.shape[0], xs.device, xs.dtype)
+    records: dict[str, list] = {}
+    for t in range(xs.shape[1]):
+        for name, value in cell.gates(xs[:, t], state).items():
+            records.setdefault(name, []).append(value)
+        state = cell.step(xs[:, t], state)
+        records.setdefault("h", []).append(cell.hidden(state))
+        if isinstance(cell, LSTMCell):
+            records.setdefault("c", []).append(state[1])
+    return {name: torch.stack(values, dim=1) for name, values in records.items()}
+
+
+__all__ = ["trace_gates"]
