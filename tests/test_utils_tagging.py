@@ -1,0 +1,229 @@
+"""Tagging data, the look-ahead task, the sequence tagger, the simplified GRU and gate traces."""
+import pytest
+import torch
+from torch import nn
+
+from utils import seed_everything
+from utils.cells import GRUCell, LSTMCell, SimplifiedGRUCell
+from utils.gates import trace_gates
+from utils.models import SequenceClassifier, SequenceTagger, make_core
+from utils.recurrent import RecurrentNet
+from utils.tagging import (IGNORE, LookaheadTask, WordBoundaryData, accuracy_by_position,
+                           boundary_f1, remove_spaces, restore_spaces, tag_predictions,
+                           tagging_accuracy, tagging_loss)
+from utils.training import train
+
+TEXT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+        "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of troubles\n") * 20
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    seed_everything(0)
+
+
+# --- word boundaries --------------------------------------------------------------------
+def test_remove_spaces_labels_word_ends():
+    chars, labels = remove_spaces("To be, or NOT\n'tis")
+    assert chars == "tobeornottis"
+    assert labels == [0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1]
+
+
+def test_restore_spaces_inverts_remove_spaces():
+    chars, labels = remove_spaces("The slings and arrows of outrageous fortune")
+    assert restore_spaces(chars, labels) == "the slings and arrows of outrageous fortune"
+
+
+def test_restore_spaces_needs_one_label_per_character():
+    with pytest.raises(ValueError, match="one label per character: 3 characters, 2 labels"):
+        restore_spaces("abc", [0, 1])
+
+
+def test_remove_spaces_rejects_non_text():
+    with pytest.raises(TypeError, match="text must be a string"):
+        remove_spaces(["to", "be"])
+
+
+def test_word_boundary_data_windows_and_split():
+    data = WordBoundaryData(TEXT, seq_len=16, val_fraction=0.25, batch_size=5)
+    chars, labels = remove_spaces(TEXT)
+    n = len(chars) // 16
+    assert len(data.train[0]) + len(data.val[0]) == n
+    assert data.train[0].shape[1] == 16 and data.train[0].dtype == torch.long
+    assert data.decode(data.train[0][0]) == chars[:16]
+    assert data.train[1][0].tolist() == labels[:16]
+    # the validation part is the END of the text (contiguous split)
+    assert data.decode(data.val[0][-1]) == chars[(n - 1) * 16:n * 16]
+    share = float(data.val[1].float().mean())
+    assert data.majority == pytest.approx(max(share, 1 - share))
+    ids, tags = data.batches()(torch.Generator().manual_seed(0))
+    assert ids.shape == tags.shape == (5, 16)
+
+
+def test_word_boundary_data_too_short():
+    with pytest.raises(ValueError, match="too few for two windows"):
+        WordBoundaryData("to be", seq_len=48)
+
+
+# --- look-ahead task ----------------------------------------------------------------------
+@pytest.mark.parametrize("k", [-3, 0, 2, 5])
+def test_lookahead_labels_are_the_token_k_steps_away(k):
+    task = LookaheadTask(k, vocab_size=5, length=12)
+    ids, labels = task.sample(7, torch.Generator().manual_seed(1))
+    assert ids.shape == labels.shape == (7, 12)
+    for t in range(12):
+        if 0 <= t + k < 12:
+            assert torch.equal(labels[:, t], ids[:, t + k])
+        else:
+            assert (labels[:, t] == IGNORE).all()
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    (dict(k=1.5), TypeError, "k must be an integer"),
+    (dict(k=20, length=20), ValueError, r"\|k\| must be smaller than the length 20"),
+    (dict(k=1, vocab_size=1), ValueError, "vocab_size must be at least 2"),
+])
+def test_lookahead_bad_input(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        LookaheadTask(**kwargs)
+
+
+def test_bidirectional_tagger_solves_lookahead_and_unidirectional_cannot():
+    task = LookaheadTask(2, vocab_size=4, length=12)
+    ids, labels = task.sample(400, torch.Generator().manual_seed(5))
+    accuracy = {}
+    for bi in (False, True):
+        torch.manual_seed(0)
+        model = SequenceTagger(4, 4, hidden_size=24, cell="gru", bidirectional=bi)
+        train(model, task.batches(), steps=150, lr=1e-2, loss_fn=tagging_loss, progress=False)
+        accuracy[bi] = tagging_accuracy(model, ids, labels)
+    assert accuracy[True] > 0.9
+    assert accuracy[False] < task.chance + 0.08
+
+
+# --- tagger, loss and metrics ------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["torch", "scratch"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_tagger_shapes(backend, bidirectional):
+    model = SequenceTagger(9, 3, hidden_size=5, cell="lstm", bidirectional=bidirectional,
+                           backend=backend)
+    assert model(torch.randint(0, 9, (2, 7))).shape == (2, 7, 3)
+
+
+def test_tagger_backends_agree():
+    torch_model = SequenceTagger(9, 3, hidden_size=5, cell="gru", bidirectional=True).double()
+    scratch = SequenceTagger(9, 3, hidden_size=5, cell="gru", bidirectional=True,
+                             backend="scratch").double()
+    scratch.embedding.load_state_dict(torch_model.embedding.state_dict())
+    scratch.head.load_state_dict(torch_model.head.state_dict())
+    scratch.core = RecurrentNet.from_torch(torch_model.core)
+    ids = torch.randint(0, 9, (3, 6))
+    assert torch.allclose(torch_model(ids), scratch(ids), atol=1e-12)
+
+
+def test_tagger_rejects_out_of_range_ids():
+    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 9\)"):
+        SequenceTagger(9, 2)(torch.tensor([[1, 9]]))
+
+
+def test_tagging_loss_ignores_unscored_positions():
+    model = SequenceTagger(5, 3, hidden_size=4)
+    ids = torch.randint(0, 5, (2, 6))
+    labels = torch.randint(0, 3, (2, 6))
+    ignored = labels.clone()
+    ignored[:, 3:] = IGNORE
+    logits = model(ids)
+    expected = nn.functional.cross_entropy(logits[:, :3].reshape(-1, 3), labels[:, :3].reshape(-1))
+    assert torch.allclose(tagging_loss(model, (ids, ignored)), expected)
+
+
+class _Echo(nn.Module):
+    """A perfect tagger for LookaheadTask(0): predicts the input token."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, ids):
+        return nn.functional.one_hot(ids, self.n).float() + 0 * self.dummy
+
+
+def test_accuracy_metrics_on_a_perfect_model():
+    task = LookaheadTask(0, vocab_size=3, length=5)
+    ids, labels = task.sample(10)
+    model = _Echo(3).train()
+    assert tagging_accuracy(model, ids, labels) == 1.0
+    assert model.training  # restored
+    assert torch.equal(tag_predictions(model, ids), ids)
+    assert torch.equal(accuracy_by_position(model, ids, labels), torch.ones(5))
+
+
+def test_accuracy_needs_a_scored_position():
+    ids = torch.zeros(2, 3, dtype=torch.long)
+    with pytest.raises(ValueError, match="no position is scored"):
+        tagging_accuracy(_Echo(3), ids, torch.full_like(ids, IGNORE))
+
+
+def test_boundary_f1():
+    labels = torch.tensor([0, 1, 0, 1, 1])
+    assert boundary_f1(labels, labels) == 1.0
+    assert boundary_f1(torch.zeros(5, dtype=torch.long), labels) == 0.0
+    # one hit, one false alarm, two misses: 2*1 / (2*1 + 1 + 2)
+    assert boundary_f1(torch.tensor([1, 1, 0, 0, 0]), labels) == pytest.approx(0.4)
+
+
+# --- simplified GRU, make_core, gate traces ------------------------------------------------
+def test_simplified_gru_step_follows_its_equations():
+    cell = SimplifiedGRUCell(3, 4).double()
+    x, c = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+    u = torch.sigmoid(x @ cell.block("u", "U").T + c @ cell.block("u", "W").T + cell.block("u", "b"))
+    cand = torch.tanh(x @ cell.block("c", "U").T + c @ cell.block("c", "W").T + cell.block("c", "b"))
+    assert torch.allclose(cell.step(x, c), u * cand + (1 - u) * c, atol=1e-14)
+
+
+def test_simplified_gru_with_a_closed_gate_copies_its_cell():
+    cell = SimplifiedGRUCell(3, 4)
+    with torch.no_grad():
+        cell.block("u", "b").fill_(-40.0)
+    c = torch.randn(2, 4)
+    assert torch.allclose(cell.step(torch.randn(2, 3), c), c)
+
+
+def test_simplified_gru_has_no_torch_counterpart():
+    with pytest.raises(TypeError, match="no torch.nn counterpart"):
+        SimplifiedGRUCell(3, 4).load_torch_weights(nn.GRU(3, 4))
+
+
+def test_simplified_gru_trains_in_a_classifier():
+    model = SequenceClassifier(6, 2, hidden_size=8, cell="simple_gru", backend="scratch")
+    assert model(torch.randint(0, 6, (3, 4))).shape == (3, 2)
+    with pytest.raises(ValueError, match="torch.nn has no 'simple_gru' module"):
+        make_core("simple_gru", 4, 8, backend="torch")
+
+
+@pytest.mark.parametrize("cell, names", [
+    (SimplifiedGRUCell(3, 4), {"u", "c_tilde", "h"}),
+    (GRUCell(3, 4), {"r", "u", "c_tilde", "h"}),
+    (LSTMCell(3, 4), {"i", "f", "g", "o", "h", "c"}),
+])
+def test_trace_gates_records_every_step(cell, names):
+    xs = torch.randn(2, 5, 3)
+    trace = trace_gates(cell, xs)
+    assert set(trace) == names
+    assert all(v.shape == (2, 5, 4) for v in trace.values())
+    state = cell.init_state(2)
+    for t in range(5):  # the recorded states are the cell's own, step by step
+        gates = cell.gates(xs[:, t], state)
+        assert torch.allclose(trace["u" if "u" in names else "f"][:, t],
+                              gates["u" if "u" in names else "f"])
+        state = cell.step(xs[:, t], state)
+        assert torch.allclose(trace["h"][:, t], cell.hidden(state))
+
+
+def test_trace_gates_bad_input():
+    from utils.cells import RNNCell
+    with pytest.raises(TypeError, match="no gates to trace"):
+        trace_gates(RNNCell(3, 4), torch.randn(1, 2, 3))
+    with pytest.raises(TypeError, match="one of the course's cells"):
+        trace_gates(nn.GRUCell(3, 4), torch.randn(1, 2, 3))
