@@ -8,7 +8,8 @@
 ``labN`` module holds one lab's checks. ``use_learner_or_reference`` lets later cells of a
 lab run before the learner has solved the exercises they build on.
 """
-from .core import Case, Check, CheckResult, Mistake, Probe, PropertyCheck, use_learner_or_reference
+from .core import (Case, Check, CheckResult, HintedCheck, Mistake, Probe, PropertyCheck,
+                   use_learner_or_reference)
 
-__all__ = ["Case", "Check", "CheckResult", "Mistake", "Probe", "PropertyCheck",
+__all__ = ["Case", "Check", "CheckResult", "HintedCheck", "Mistake", "Probe", "PropertyCheck",
            "use_learner_or_reference"]

@@ -749,6 +749,48 @@ def use_learner_or_reference(fn, check: Check) -> Callable:
     return check.reference
 
 
+class HintedCheck(Check):
+    """A ``Check`` that explains more: hints for errors raised by the learner's code, hints
+    for a wrong structure, a tip for inputs changed in place, and renamed parts.
+
+    hints: (regular expression, hint) pairs for errors raised by the learner's code; hint is
+        a string or ``hint(fn) -> str`` (to look at the names the learner's code uses).
+    structure_hints: the same for every other message (a tuple where a tensor belongs, ...).
+        In both lists the first pattern found in the message wins.
+    in_place_tip: replaces the generic advice after "... in place." with one about this exercise.
+    renames: {text: replacement} applied to every message (e.g. the core names the two parts
+        of an LSTM state `value 1` and `value 2`).
+    """
+
+    def __init__(self, *args, hints=(), structure_hints=(), in_place_tip: str = "",
+                 renames=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hints = [(re.compile(p), h) for p, h in hints]
+        self.structure_hints = [(re.compile(p), h) for p, h in structure_hints]
+        self.in_place_tip = in_place_tip
+        self.renames = dict(renames or {})
+
+    def _run_case(self, fn, case: Case) -> None:
+        try:
+            super()._run_case(fn, case)
+        except CheckFailed as failure:
+            if failure.attempted:
+                failure.message = self._explain(failure.message, fn)
+            raise
+
+    def _explain(self, message: str, fn) -> str:
+        table = self.hints if message.startswith("Your code raised") else self.structure_hints
+        for pattern, hint in table:
+            if pattern.search(message):
+                message += "\n" + (hint(fn) if callable(hint) else hint)
+                break
+        if self.in_place_tip and " in place." in message:
+            message = message.split(" in place.")[0] + " in place. " + self.in_place_tip
+        for old, new in self.renames.items():
+            message = message.replace(old, new)
+        return message
+
+
 # --- checks of what a function does ------------------------------------------------------------
 @dataclass
 class Probe:

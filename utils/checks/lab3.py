@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-import re
 
 import numpy as np
 import torch
@@ -33,36 +32,8 @@ from torch.nn import functional as F
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from .. import cells, gradients, models, tasks
-from .core import (Case, Check, CheckFailed, Mistake, Probe, PropertyCheck, call_learner,
-                   code_names)
-
-
-class HintedCheck(Check):
-    """A ``Check`` that adds a hint to errors raised by the learner's code.
-
-    hints: (regular expression, hint) pairs; hint is a string or ``hint(fn) -> str`` (to
-    look at the names the learner's code uses). The first pattern found in the message wins.
-    """
-
-    def __init__(self, *args, hints=(), in_place_tip: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.hints = [(re.compile(pattern), hint) for pattern, hint in hints]
-        self.in_place_tip = in_place_tip
-
-    def _run_case(self, fn, case: Case) -> None:
-        try:
-            super()._run_case(fn, case)
-        except CheckFailed as failure:
-            if failure.attempted and failure.message.startswith("Your code raised"):
-                for pattern, hint in self.hints:
-                    if pattern.search(failure.message):
-                        failure.message += "\n" + (hint(fn) if callable(hint) else hint)
-                        break
-            if failure.attempted and self.in_place_tip and " in place." in failure.message:
-                # core's generic example (h_prev) replaced by one about this exercise
-                headline = failure.message.split(" in place.")[0] + " in place."
-                failure.message = f"{headline} {self.in_place_tip}"
-            raise
+from .core import (Case, Check, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
+                   call_learner, code_names)
 
 
 # --- Exercises 1 and 2: clipping --------------------------------------------------------------
