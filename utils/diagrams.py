@@ -300,9 +300,9 @@ def draw_dependency(ax, words, arcs, fontsize: float = 11, width: float | None =
         raise TypeError("words must be a non-empty list of strings")
     xs, x = [], 0.0
     for w in words:
-        width = max(len(w), 2) * 0.62
-        xs.append(x + width / 2)
-        x += width + 0.9
+        word_width = max(len(w), 2) * 0.62
+        xs.append(x + word_width / 2)
+        x += word_width + 0.9
     word_color, top = {}, 1.0
     for k, arc in enumerate(arcs):
         if (not isinstance(arc, (tuple, list)) or len(arc) not in (2, 3)
@@ -411,12 +411,321 @@ __all__ += ["draw_dependency", "draw_shortcuts"]
 
 
 # --- Chapter 4 (GRU) diagrams ---
+def _gru_tap(ax, xy, color="black"):
+    """A dot on a line where a branch leaves it; returned as a zero-size Box."""
+    ax.plot(*xy, "o", color=color, ms=3.5, zorder=3)
+    return Box(xy[0], xy[1], 0.0, 0.0)
+
+
+def draw_gru(ax, relevance_gate: bool = True, gradient: bool = True):
+    """One GRU step (relevance_gate=False: the simplified GRU), in the course's notation.
+
+    Top line: the memory cell's path from c_{t-1} through the mixing junction to c_t.
+    Grey boxes: the update gate Γu, the relevance gate Γr and the candidate c̃_t, each
+    reading x_t and c_{t-1}. gradient=True adds the gradient's direct path along the top
+    (dashed vermillion), multiplied by 1 - Γu per step.
+    """
+    _prepare(ax)
+    top, mid = 2.2, 0.55
+    gate = dict(size=(0.62, 0.5), fontsize=12)
+    c_prev = node(ax, (0, top), r"$c_{t-1}$", "hidden", size=(0.78, 0.5))
+    mix = _junction(ax, (4.25, top), "mix", radius=0.3)
+    c_next = node(ax, (5.45, top), r"$c_t$", "hidden", size=(0.78, 0.5))
+    x = node(ax, (2.15, -0.85), r"$x_t$", "input")
+    u = node(ax, (3.3, mid), r"$\Gamma_u$", "state", **gate)
+    cand = node(ax, (2.15, mid), r"$\tilde{c}_t$", "state", **gate)
+    arrow(ax, c_prev, mix)
+    ax.text(3.72, top + 0.22, r"$1 - \Gamma_u$", fontsize=10, ha="right", va="center")
+    arrow(ax, mix, c_next)
+    arrow(ax, cand, mix)
+    arrow(ax, u, mix, color=COLORS["grey"])
+    ax.text(3.95, 1.2, r"$\Gamma_u$", color=COLORS["grey"], fontsize=10, va="center")
+    arrow(ax, _gru_tap(ax, (3.3, top)), u)
+    if relevance_gate:
+        r = node(ax, (0.75, mid), r"$\Gamma_r$", "state", **gate)
+        times = _junction(ax, (1.55, 1.35), r"$\odot$", radius=0.17)
+        arrow(ax, _gru_tap(ax, (0.75, top)), r)
+        arrow(ax, _gru_tap(ax, (1.55, top)), times)
+        arrow(ax, r, times, color=COLORS["grey"])
+        arrow(ax, times, cand)
+        arrow(ax, x, r)
+    else:
+        arrow(ax, _gru_tap(ax, (2.15, top)), cand)
+    arrow(ax, x, cand)
+    arrow(ax, x, u)
+    ax.text(5.45, top + 0.48, r"$h_t = c_t$", ha="center", fontsize=10.5)
+    if gradient:
+        arrow(ax, Box(5.1, top + 0.3, 0, 0), Box(0.3, top + 0.3, 0, 0), rad=0.22,
+              color=GRADIENT_COLOR, dashed=True)
+        ax.text(2.7, top + 1.05, r"gradient $\times (1 - \Gamma_u)$ per step",
+                color=GRADIENT_COLOR, ha="center", fontsize=10)
+    ax.set_xlim(-0.55, 6.0)
+    ax.set_ylim(-1.25, top + 1.35)
+    return ax
+
+
+__all__ += ["draw_gru"]
 
 
 # --- Chapter 5 (LSTM) diagrams ---
+LSTM_STAGES = {            # the five steps of one LSTM step, each with its colour
+    "forget": COLORS["purple"], "write": COLORS["green"], "update": COLORS["blue"],
+    "read": COLORS["orange"], "output": COLORS["black"],
+}
+
+
+def _lstm_box(ax, xy, text: str, color: str, size=(0.62, 0.5), fontsize: float = 12) -> Box:
+    """A rounded box edged in ``color`` (a stage colour), filled with a tint of it."""
+    (x, y), (w, h) = xy, size
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                                boxstyle="round,pad=0,rounding_size=0.08", facecolor=_tint(color),
+                                edgecolor=color, linewidth=1.6, zorder=2))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=3)
+    return Box(x, y, w / 2, h / 2)
+
+
+def _lstm_badge(ax, xy, number: int, color: str):
+    """A small filled circle with the stage number."""
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle(xy, 0.17, facecolor=color, edgecolor="none", zorder=4))
+    ax.text(*xy, str(number), ha="center", va="center", fontsize=8.5, color="white",
+            fontweight="bold", zorder=5)
+
+
+def draw_lstm(ax, gradient: bool = True, legend: bool = True):
+    """One LSTM step in the course's notation, its five stages numbered and coloured.
+
+    Top line: the cell state's path c_{t-1} -> (x f_t) -> (+ i_t c̃_t) -> c_t, with no
+    matrix and no squashing on it. Bottom: h_{t-1} and x_t feed the forget gate f_t, the
+    input gate i_t, the candidate c̃_t and the output gate o_t. Stages: 1 forget,
+    2 write, 3 update the cell, 4 read (h_t = o_t tanh(c_t)), 5 output (ŷ_t = softmax(V h_t)).
+    gradient=True adds the gradient's direct path along the cell (dashed vermillion),
+    multiplied by f_t per step; legend=True names the stages under the drawing.
+    """
+    _prepare(ax)
+    s = LSTM_STAGES
+    top, gates_y, bus_y = 3.0, 1.25, 0.2
+    # the cell line (stage 3: update)
+    c_prev = node(ax, (0, top), r"$c_{t-1}$", "hidden", size=(0.8, 0.5))
+    times_f = _junction(ax, (1.5, top), r"$\times$")
+    plus = _junction(ax, (3.4, top), "+")
+    c_next = node(ax, (6.9, top), r"$c_t$", "hidden", size=(0.7, 0.5))
+    arrow(ax, c_prev, times_f, color=s["update"], lw=2.2)
+    arrow(ax, times_f, plus, color=s["update"], lw=2.2)
+    arrow(ax, plus, c_next, color=s["update"], lw=2.2)
+    # the inputs of every gate: h_{t-1} and x_t on one bus
+    h_prev = node(ax, (0, bus_y), r"$h_{t-1}$", "hidden", size=(0.8, 0.5))
+    x = node(ax, (0.85, -0.85), r"$x_t$", "input")
+    ax.plot([0.4, 5.0], [bus_y, bus_y], color="black", lw=1.3, zorder=1)
+    ax.plot(0.85, bus_y, "o", color="black", ms=3.5, zorder=3)
+    arrow(ax, x, Box(0.85, bus_y, 0, 0))
+    # the gates and the candidate
+    f = _lstm_box(ax, (1.5, gates_y), r"$f_t$", s["forget"])
+    i = _lstm_box(ax, (2.75, gates_y), r"$i_t$", s["write"])
+    cand = _lstm_box(ax, (4.05, gates_y), r"$\tilde{c}_t$", s["write"])
+    o = _lstm_box(ax, (5.0, gates_y), r"$o_t$", s["read"])
+    for box in (f, i, cand, o):
+        ax.plot(box.x, bus_y, "o", color="black", ms=3.5, zorder=3)
+        arrow(ax, Box(box.x, bus_y, 0, 0), box)
+    ax.text(1.5 - 0.38, 0.72, r"$\sigma$", fontsize=9.5, ha="right", color=COLORS["grey"])
+    ax.text(2.75 - 0.38, 0.72, r"$\sigma$", fontsize=9.5, ha="right", color=COLORS["grey"])
+    ax.text(4.05 - 0.38, 0.72, r"$\tanh$", fontsize=9.5, ha="right", color=COLORS["grey"])
+    ax.text(5.0 + 0.38, 0.72, r"$\sigma$", fontsize=9.5, ha="left", color=COLORS["grey"])
+    # stage 1: forget; stage 2: write
+    arrow(ax, f, times_f, color=s["forget"])
+    times_ig = _junction(ax, (3.4, 2.12), r"$\times$")
+    arrow(ax, i, times_ig, color=s["write"])
+    arrow(ax, cand, times_ig, color=s["write"])
+    arrow(ax, times_ig, plus, color=s["write"])
+    # stage 4: read, h_t = o_t * tanh(c_t)
+    tap = Box(5.95, top, 0, 0)
+    ax.plot(tap.x, top, "o", color=s["read"], ms=3.5, zorder=3)
+    squash = _lstm_box(ax, (5.95, 2.12), r"$\tanh$", s["read"], size=(0.7, 0.42), fontsize=10)
+    times_o = _junction(ax, (5.95, gates_y), r"$\times$")
+    arrow(ax, tap, squash, color=s["read"])
+    arrow(ax, squash, times_o, color=s["read"])
+    arrow(ax, o, times_o, color=s["read"])
+    h_next = node(ax, (6.9, gates_y), r"$h_t$", "hidden", size=(0.7, 0.5))
+    arrow(ax, times_o, h_next, color=s["read"])
+    # stage 5: output
+    y_hat = node(ax, (6.9, -0.3), r"$\hat{y}_t$", "output", size=(0.7, 0.5))
+    arrow(ax, h_next, y_hat, color=s["output"])
+    ax.text(7.35, 0.48, r"$\mathrm{softmax}(V h_t)$", fontsize=9.5, ha="left", va="center")
+    # the numbered stages
+    for number, (xy, stage) in enumerate([((1.18, 2.12), "forget"), ((2.62, 1.82), "write"),
+                                          ((3.4, 3.45), "update"), ((6.55, 2.12), "read"),
+                                          ((7.3, -0.3), "output")], start=1):
+        _lstm_badge(ax, xy, number, s[stage])
+    bottom = -1.3
+    if gradient:
+        arrow(ax, Box(6.55, top + 0.3, 0, 0), Box(0.35, top + 0.3, 0, 0), rad=0.16,
+              color=GRADIENT_COLOR, dashed=True)
+        ax.text(3.45, top + 0.98, r"gradient $\times f_t$ per step, no $W$, no $\tanh'$",
+                color=GRADIENT_COLOR, ha="center", fontsize=10)
+    if legend:
+        words = ["1 forget", "2 write", "3 update", "4 read", "5 output"]
+        for k, (word, color) in enumerate(zip(words, s.values())):
+            ax.text(0.2 + 1.55 * k, -1.55, word, color=color, fontsize=10, fontweight="bold",
+                    ha="left", va="center")
+        bottom = -1.85
+    ax.set_xlim(-0.55, 8.75)
+    ax.set_ylim(bottom, top + 1.3)
+    return ax
+
+
+__all__ += ["LSTM_STAGES", "draw_lstm"]
 
 
 # --- Chapter 6 (bidirectional) diagrams ---
+def draw_bidirectional(ax, T: int = 4, highlight: int | None = None):
+    """A bidirectional RNN unrolled over T steps.
+
+    Inputs x_t at the bottom (green); the forward states (blue) pass their state to the
+    right, the backward states (purple, their own weights) to the left; each output ŷ_t
+    (orange) reads both states of its column. highlight=t (1..T) draws in vermillion
+    every arrow through which the inputs reach ŷ_t: from the left along the forward
+    row, from the right along the backward row.
+    """
+    if isinstance(T, bool) or not isinstance(T, int) or not 2 <= T <= 8:
+        raise ValueError(f"T must be an integer from 2 to 8 (a drawing), got {T!r}")
+    if highlight is not None and (isinstance(highlight, bool) or not isinstance(highlight, int)
+                                  or not 1 <= highlight <= T):
+        raise ValueError(f"highlight must be a step from 1 to {T} or None, got {highlight!r}")
+    _prepare(ax)
+    gap, y_fwd, y_bwd, y_out = 1.7, 1.25, 2.45, 3.75
+    on = lambda ok: GRADIENT_COLOR if ok else "black"  # noqa: E731
+    lit_f = lambda t: highlight is not None and t <= highlight  # noqa: E731
+    lit_b = lambda t: highlight is not None and t >= highlight  # noqa: E731
+    size = (0.8, 0.55)
+    f0 = node(ax, (0, y_fwd), r"$\overrightarrow{h}_0$", "state", size=size)
+    b_end = node(ax, (gap * (T + 1), y_bwd), rf"$\overleftarrow{{h}}_{{{T + 1}}}$", "state", size=size)
+    fwd, bwd = [f0], []
+    for t in range(1, T + 1):
+        cx = gap * t
+        x = node(ax, (cx, 0), rf"$x_{{{t}}}$", "input")
+        f = node(ax, (cx, y_fwd), rf"$\overrightarrow{{h}}_{{{t}}}$", "hidden", size=size)
+        b = node(ax, (cx, y_bwd), rf"$\overleftarrow{{h}}_{{{t}}}$", "decoder", size=size)
+        y = node(ax, (cx, y_out), rf"$\hat{{y}}_{{{t}}}$", "output")
+        arrow(ax, x, f, color=on(lit_f(t)))
+        arrow(ax, Box(cx + 0.3, 0.25, 0, 0), Box(cx + 0.3, y_bwd - 0.28, 0, 0), rad=0.35,
+              color=on(lit_b(t)))                       # x_t to the backward row, past the forward box
+        arrow(ax, b, y, color=on(highlight == t))
+        arrow(ax, Box(cx - 0.3, y_fwd + 0.28, 0, 0), Box(cx - 0.22, y_out - 0.25, 0, 0), rad=-0.35,
+              color=on(highlight == t))                 # the forward state to the output
+        arrow(ax, fwd[-1], f, color=on(lit_f(t)))
+        fwd.append(f)
+        bwd.append(b)
+    bwd.append(b_end)
+    for t in range(T, 0, -1):                         # into the backward state of step t
+        arrow(ax, bwd[t], bwd[t - 1], color=on(lit_b(t)))
+    ax.text(gap * (T + 1), y_fwd, "forward:\nleft to right", fontsize=9.5,
+            color=KIND_COLORS["hidden"], ha="center", va="center")
+    ax.text(0, y_bwd, "backward:\nright to left", fontsize=9.5, color=KIND_COLORS["decoder"],
+            ha="center", va="center")
+    ax.text(gap * T + 0.65, y_out, r"$\hat{y}_t = g(V\,[\overrightarrow{h}_t;\overleftarrow{h}_t] + c)$",
+            fontsize=10.5, ha="left", va="center")
+    ax.set_xlim(-0.75, gap * (T + 1) + 1.2)
+    ax.set_ylim(-0.45, y_out + 0.45)
+    return ax
+
+
+__all__ += ["draw_bidirectional"]
 
 
 # --- Chapter 7 (stacked) diagrams ---
+def draw_stacked(ax, layers: int = 3, steps: int = 4, return_sequences: bool = True,
+                 residual: bool = False, dx: float | None = None, dy: float | None = None):
+    """A stack of ``layers`` recurrent layers unrolled over ``steps`` steps.
+
+    Inputs x_t at the bottom (green), the states h^[l]_t in a grid (blue): arrows to the
+    right carry a layer's state in time, arrows upwards make layer l's hidden sequence the
+    input sequence of layer l + 1. return_sequences=True draws an output at every step
+    (many-to-many), False only after the last step (many-to-one). residual=True adds the
+    shortcut around every layer after the first: its input joins its output at a "+"
+    (grey arrows). Returns the (layers, steps) grid of boxes.
+    """
+    _prepare(ax)
+    layers, steps = int(layers), int(steps)
+    if layers < 1 or steps < 1:
+        raise ValueError(f"layers and steps must be at least 1, got {layers} and {steps}")
+    dx = (1.6 if residual else 1.25) if dx is None else dx
+    dy = (1.4 if residual else 1.0) if dy is None else dy
+    size = (0.78, 0.5)
+    xs = [node(ax, (t * dx, 0), f"$x_{t + 1}$", "input", size=(0.6, 0.45), fontsize=11)
+          for t in range(steps)]
+    grid = [[node(ax, (t * dx, (l + 1) * dy), f"$h^{{[{l + 1}]}}_{t + 1}$", "hidden", size=size,
+                  fontsize=11) for t in range(steps)] for l in range(layers)]
+    top = (layers + 1) * dy
+    shown = range(steps) if return_sequences else [steps - 1]
+    outputs = {t: node(ax, (t * dx, top), rf"$\hat{{y}}_{t + 1}$", "output", size=(0.6, 0.45),
+                       fontsize=11) for t in shown}
+    for t in range(steps):
+        arrow(ax, xs[t], grid[0][t])
+        for l in range(layers):
+            if t > 0:
+                arrow(ax, grid[l][t - 1], grid[l][t])
+            above = grid[l + 1][t] if l + 1 < layers else outputs.get(t)
+            if residual and l > 0:
+                # layer l's input (the output below) joins its output at a "+" above it
+                plus = _junction(ax, (t * dx, (l + 1.5) * dy), "+", radius=0.14)
+                arrow(ax, grid[l][t], plus)
+                tap = Box(t * dx, (l + 0.5) * dy, 0, 0)
+                side = Box(t * dx + 0.55, (l + 1) * dy, 0, 0)
+                ax.plot([t * dx, t * dx + 0.55, t * dx + 0.55], [(l + 0.5) * dy, (l + 0.5) * dy,
+                        (l + 1.5) * dy], color=COLORS["grey"], lw=1.1, zorder=1)
+                ax.plot(*tap.center, "o", color=COLORS["grey"], ms=3, zorder=3)
+                arrow(ax, Box(side.x, (l + 1.5) * dy, 0, 0), plus, color=COLORS["grey"], lw=1.1)
+                if above is not None:
+                    arrow(ax, plus, above)
+            elif above is not None:
+                arrow(ax, grid[l][t], above)
+    for l in range(layers):
+        ax.text(-0.62, (l + 1) * dy, f"layer {l + 1}", ha="right", va="center", fontsize=9,
+                color=COLORS["grey"])
+    ax.set_xlim(-1.55, (steps - 1) * dx + (0.8 if residual else 0.5))
+    ax.set_ylim(-0.35, top + 0.35)
+    return grid
+
+
+def draw_computation_order(ax, grid, title: str | None = None, shade: str = "order"):
+    """Cells of a stack (rows: layers 1..L from the bottom; columns: steps 1..T), each
+    numbered by ``grid[l, t]``, the moment it is computed (1 = first).
+
+    shade="order": darker = later. shade="wave": one shade per diagonal l + t (darker =
+    later), the cells a parallel machine could compute together. Faint arrows show each cell's two inputs.
+    """
+    _prepare(ax)
+    grid = np.asarray(grid)
+    if grid.ndim != 2 or grid.size == 0:
+        raise ValueError(f"grid must be a non-empty (layers, steps) array, got shape {grid.shape}")
+    if shade not in ("order", "wave"):
+        raise ValueError(f"shade must be 'order' or 'wave', got {shade!r}")
+    layers, steps = grid.shape
+    boxes = {}
+    for l in range(layers):
+        for t in range(steps):
+            share = ((grid[l, t] - 1) / max(grid.size - 1, 1) if shade == "order"
+                     else (l + t) / max(layers + steps - 2, 1))
+            fill = _tint(COLORS["blue"], 0.92 - 0.7 * share)
+            ax.add_patch(FancyBboxPatch((t - 0.36, l - 0.3), 0.72, 0.6, facecolor=fill,
+                                        boxstyle="round,pad=0,rounding_size=0.06",
+                                        edgecolor=COLORS["grey"], lw=0.8, zorder=2))
+            ax.text(t, l, str(grid[l, t]), ha="center", va="center", fontsize=10, zorder=3)
+            boxes[l, t] = Box(t, l, 0.36, 0.3)
+    for (l, t), box in boxes.items():
+        if t > 0:
+            arrow(ax, boxes[l, t - 1], box, color=COLORS["grey"], lw=0.7)
+        if l > 0:
+            arrow(ax, boxes[l - 1, t], box, color=COLORS["grey"], lw=0.7)
+    for l in range(layers):
+        ax.text(-0.5, l, f"layer {l + 1}", ha="right", va="center", fontsize=8.5)
+    for t in range(steps):
+        ax.text(t, -0.5, f"t={t + 1}", ha="center", va="top", fontsize=8.5)
+    ax.set_xlim(-1.45, steps - 0.5)
+    ax.set_ylim(-0.85, layers - 0.5)
+    if title:
+        ax.set_title(title, fontsize=10.5, pad=3)
+
+
+__all__ += ["draw_stacked", "draw_computation_order"]
