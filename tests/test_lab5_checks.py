@@ -1,0 +1,299 @@
+"""Lab 5's checks: the references equal torch.nn.LSTM, other right answers pass, every known
+mistake is named, the cases make every term observable."""
+import copy
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+from utils import cells, data, models
+from utils.checks import lab5
+from utils.checks.lab5 import CHECKS
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "labs" / "lab05_build_an_lstm.ipynb"
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).parent))
+from sync_solutions import stub_names  # noqa: E402
+from wrong_answers.lab5 import WRONG_ANSWERS  # noqa: E402
+
+
+def load_solutions():
+    spec = importlib.util.spec_from_file_location("lab5_solutions", ROOT / "labs/solutions/lab5.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SOLUTIONS = load_solutions()
+
+
+def notebook_stubs() -> dict:
+    """The exercise functions exactly as the committed notebook defines them."""
+    namespace = {"np": np, "torch": torch}
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if stub_names(cell):
+            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
+    return {name: namespace[name] for name in CHECKS}
+
+
+def test_every_exercise_has_a_check_a_solution_and_a_stub():
+    assert set(CHECKS) == {"lstm_cell_forward", "lstm_forward", "params_from_torch_lstm",
+                           "char_lstm_step"}
+    assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
+    assert set(notebook_stubs()) == set(CHECKS)
+
+
+# --- the references are what PyTorch computes ---------------------------------------------------
+def _torch_lstm(D, J, seed):
+    return lab5.make_torch_lstm(np.random.default_rng(seed), D, J)
+
+
+@pytest.mark.parametrize("D, J", [(3, 5), (4, 4), (1, 2)])
+def test_references_equal_torch_nn_lstm_and_the_course_cell(D, J):
+    """Exercises 1-3's references, chained, reproduce torch.nn.LSTM and utils.cells.LSTMCell
+    from a non-zero initial state (float64)."""
+    lstm = _torch_lstm(D, J, seed=D * 10 + J)
+    rng = np.random.default_rng(1)
+    xs, h0, c0 = rng.normal(size=(6, D)), rng.normal(size=J), rng.normal(size=J)
+    params = lab5.reference_params_from_torch_lstm(lstm)
+    hs, cs = lab5.reference_lstm_forward(xs, h0, c0, params)
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(torch.from_numpy(xs)[None],
+                               (torch.from_numpy(h0)[None, None], torch.from_numpy(c0)[None, None]))
+    np.testing.assert_allclose(hs, out[0].numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(cs[-1], c_n[0, 0].numpy(), rtol=1e-12, atol=1e-14)
+    cell = cells.LSTMCell(D, J).double().load_torch_weights(lstm)
+    state = (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None])
+    with torch.no_grad():
+        for t in range(len(xs)):
+            state = cell.step(torch.from_numpy(xs[t])[None], state)
+            np.testing.assert_allclose(state[0][0].numpy(), hs[t], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(state[1][0].numpy(), cs[t], rtol=1e-12, atol=1e-14)
+    for gate, torch_gate in zip(lab5.TORCH_ORDER, cell.gate_names):
+        for matrix in "UWb":
+            np.testing.assert_array_equal(params[f"{matrix}_{gate}"],
+                                          cell.block(torch_gate, matrix).detach().numpy())
+
+
+def test_reference_char_step_equals_charlm():
+    torch.manual_seed(3)
+    model = models.CharLM(9, hidden_size=6, cell="lstm", embedding_dim=4, backend="torch").double()
+    lm = {"E": model.embedding.weight.detach().numpy(),
+          "lstm": lab5.reference_params_from_torch_lstm(model.core),
+          "V": model.head.weight.detach().numpy(), "c": model.head.bias.detach().numpy()}
+    ids = [1, 5, 7, 4, 8]
+    with torch.no_grad():
+        expected, _ = model(torch.tensor([ids]))
+    h, c = np.zeros(6), np.zeros(6)
+    for t, token in enumerate(ids):
+        logits, h, c = lab5.reference_char_lstm_step(token, h, c, lm)
+        np.testing.assert_allclose(logits, expected[0, t].numpy(), rtol=1e-12, atol=1e-13)
+
+
+def test_solutions_equal_the_references_in_the_notebook_demo():
+    """The notebook's names model: the solution functions give PyTorch's logits."""
+    vocab = data.Vocab(list("abcde"))
+    torch.manual_seed(0)
+    model = models.CharLM(len(vocab), hidden_size=8, cell="lstm", embedding_dim=3,
+                          backend="torch")
+    model64 = copy.deepcopy(model).double()
+    lm = {"E": model64.embedding.weight.detach().numpy(),
+          "lstm": SOLUTIONS.params_from_torch_lstm(model64.core),
+          "V": model64.head.weight.detach().numpy(), "c": model64.head.bias.detach().numpy()}
+    ids = vocab.encode("abcab", bos=True)
+    with torch.no_grad():
+        expected = model64(torch.tensor([ids]))[0][0].numpy()
+    h, c, got = np.zeros(8), np.zeros(8), []
+    for token in ids:
+        logits, h, c = SOLUTIONS.char_lstm_step(token, h, c, lm)
+        got.append(logits)
+    np.testing.assert_allclose(np.array(got), expected, rtol=1e-12, atol=1e-13)
+
+
+# --- other correct ways to write the exercises: the checks must accept them all ---------------
+def cell_with_stacked_matrices(x_t, h_prev, c_prev, params):
+    """One (4J, D) and one (4J, J) product, as PyTorch does, then split."""
+    order = ["f", "i", "o", "c"]
+    U = np.vstack([params["U_" + g] for g in order])
+    W = np.vstack([params["W_" + g] for g in order])
+    b = np.concatenate([params["b_" + g] for g in order])
+    f, i, o, g = np.split(U @ x_t + W @ h_prev + b, 4)
+    sig = lambda a: np.exp(-np.logaddexp(0, -a))    # noqa: E731  stable sigmoid
+    c_t = sig(f) * c_prev + sig(i) * np.tanh(g)
+    return sig(o) * np.tanh(c_t), c_t
+
+
+def cell_in_torch(x_t, h_prev, c_prev, params):
+    p = {k: torch.from_numpy(v) for k, v in params.items()}
+    x, h, c = (torch.from_numpy(a) for a in (x_t, h_prev, c_prev))
+    pre = {g: p["W_" + g] @ h + p["U_" + g] @ x + p["b_" + g] for g in "fioc"}
+    c_t = torch.sigmoid(pre["f"]) * c + torch.sigmoid(pre["i"]) * torch.tanh(pre["c"])
+    return (torch.sigmoid(pre["o"]) * torch.tanh(c_t)).numpy(), c_t.numpy()
+
+
+def forward_with_lists(xs, h0, c0, params):
+    h, c = h0.copy(), c0.copy()
+    hs, cs = [], []
+    for x_t in xs:
+        h, c = SOLUTIONS.lstm_cell_forward(x_t, h, c, params)
+        hs.append(h)
+        cs.append(c)
+    return np.stack(hs), np.stack(cs)
+
+
+def params_with_chunk(lstm):
+    U = lstm.weight_ih_l0.detach().chunk(4)
+    W = lstm.weight_hh_l0.detach().chunk(4)
+    b = (lstm.bias_ih_l0.detach() + lstm.bias_hh_l0.detach()).chunk(4)
+    out = {}
+    for k, gate in enumerate("ifco"):
+        out["U_" + gate], out["W_" + gate], out["b_" + gate] = (
+            U[k].numpy().copy(), W[k].numpy().copy(), b[k].numpy().copy())
+    return out
+
+
+def params_through_the_course_cell(lstm):
+    cell = cells.LSTMCell(lstm.input_size, lstm.hidden_size).double().load_torch_weights(lstm)
+    names = {"i": "i", "f": "f", "g": "c", "o": "o"}
+    return {f"{m}_{names[g]}": cell.block(g, m).detach().numpy().copy()
+            for g in cell.gate_names for m in "UWb"}
+
+
+def params_as_views(lstm):                           # no copies: still the right values
+    J = lstm.hidden_size
+    b = lstm.bias_ih_l0.detach().numpy() + lstm.bias_hh_l0.detach().numpy()
+    return {f"{m}_{g}": a[k * J:(k + 1) * J] for k, g in enumerate("ifco")
+            for m, a in (("U", lstm.weight_ih_l0.detach().numpy()),
+                         ("W", lstm.weight_hh_l0.detach().numpy()), ("b", b))}
+
+
+def step_with_one_hot_times_E(token, h_prev, c_prev, lm):
+    x_t = np.eye(len(lm["E"]))[token] @ lm["E"]      # the same row, the long way
+    h_t, c_t = SOLUTIONS.lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
+    return lm["V"] @ h_t + lm["c"], h_t, c_t
+
+
+def step_returning_a_list(token, h_prev, c_prev, lm):
+    h_t, c_t = cell_with_stacked_matrices(lm["E"][token], h_prev, c_prev, lm["lstm"])
+    return [h_t @ lm["V"].T + lm["c"], h_t, c_t]
+
+
+OTHER_RIGHT_ANSWERS = [
+    ("lstm_cell_forward", cell_with_stacked_matrices), ("lstm_cell_forward", cell_in_torch),
+    ("lstm_forward", forward_with_lists),
+    ("params_from_torch_lstm", params_with_chunk),
+    ("params_from_torch_lstm", params_through_the_course_cell),
+    ("params_from_torch_lstm", params_as_views),
+    ("char_lstm_step", step_with_one_hot_times_E), ("char_lstm_step", step_returning_a_list),
+]
+
+
+@pytest.mark.parametrize("name, answer", OTHER_RIGHT_ANSWERS,
+                         ids=[fn.__name__ for _, fn in OTHER_RIGHT_ANSWERS])
+def test_other_correct_answers_pass(name, answer):
+    result = CHECKS[name](answer)
+    assert result.passed, result.message
+
+
+# --- mistakes, garbage, speed --------------------------------------------------------------------
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_known_mistake_is_rejected_and_named_when_it_runs(name):
+    """Each Mistake's variant, handed in as an answer, fails; it is named unless it cannot
+    run on the first case (e.g. `x_t @ U` needs a square U) or has the wrong shape there."""
+    check = CHECKS[name]
+    for mistake in check.mistakes:
+        result = check(mistake.variant)
+        assert not result.passed and result.status == "failed", mistake.description
+        assert (mistake.description in result.message or "raised" in result.message
+                or "has shape" in result.message), result.message
+
+
+def test_the_mistakes_the_issue_names_are_among_the_wrong_answers():
+    named = {fn.__name__ for _, fn, _ in WRONG_ANSWERS}
+    assert {"cell_candidate_sigmoid", "cell_gates_tanh", "cell_activations_swapped",
+            "cell_input_and_forget_swapped", "cell_no_forget_gate", "cell_forgets_everything",
+            "cell_no_output_gate", "cell_h_is_o_times_c", "cell_returns_c_then_h",
+            "forward_starts_from_zeros", "forward_cell_starts_from_zeros",
+            "params_order_ifog", "params_order_figo", "params_only_bias_ih",
+            "params_only_bias_hh", "params_transposed",
+            "step_logits_from_the_cell"} <= named
+
+
+def test_every_wrong_gate_order_is_a_named_mistake():
+    orders = [m for m in lab5.check_params_from_torch_lstm.mistakes
+              if m.description.startswith("the row blocks were read in the order")]
+    assert len(orders) == 23
+    assert len({m.description for m in orders}) == 23
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_messages_never_blame_the_course(name):
+    for answer in (None, 3, lambda: None, lambda *args: None, lambda *args: args,
+                   lambda *args: 1 / 0, lambda *args: np.zeros(3), lambda *args: (np.zeros(3),) * 3,
+                   lambda *args: {"U_f": np.zeros(2)}, lambda *args: torch.zeros(3), print):
+        result = CHECKS[name](answer)
+        assert not result.passed and "bug in the course" not in result.message, result.message
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_checks_are_quick_and_deterministic(name):
+    CHECKS[name](getattr(SOLUTIONS, name))                 # warm up
+    start = time.perf_counter()
+    first = CHECKS[name](getattr(SOLUTIONS, name))
+    assert time.perf_counter() - start < 1.0
+    for answer in [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name][:4]:
+        assert CHECKS[name](answer).message == CHECKS[name](answer).message
+    assert first.message == CHECKS[name](getattr(SOLUTIONS, name)).message
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_checks_leave_the_global_random_state_alone(name):
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    for answer in (getattr(SOLUTIONS, name), WRONG_ANSWERS[0][1]):
+        CHECKS[name](answer)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    assert np.array_equal(numpy_state, np.random.get_state()[1])
+
+
+# --- the cases make every term observable ------------------------------------------------------
+def test_numpy_cases_are_non_square_non_zero_and_float64():
+    for check in (lab5.check_lstm_cell_forward, lab5.check_lstm_forward):
+        cases = check.make_cases(np.random.default_rng(0))
+        assert cases[0].sizes["D"] != cases[0].sizes["J"]
+        assert any(c.sizes["D"] == c.sizes["J"] for c in cases)     # square U: a transposed U runs
+        for case in [c for c in cases if c.label != "large inputs"]:
+            arrays = [v for v in case.args.values() if isinstance(v, np.ndarray)]
+            arrays += list(case.args["params"].values())
+            assert all(a.dtype == np.float64 and np.all(a != 0) for a in arrays)
+            biases = [case.args["params"][f"b_{g}"] for g in lab5.GATES]
+            assert len({b.tobytes() for b in biases}) == 4             # four different biases
+    for case in lab5.check_lstm_cell_forward.make_cases(np.random.default_rng(0))[:3]:
+        assert np.abs(case.args["c_prev"]).min() > 1.0                 # tanh(c) far from c
+    forward_cases = lab5.check_lstm_forward.make_cases(np.random.default_rng(0))
+    assert np.abs(forward_cases[0].args["c0"]).min() >= 1.0
+    assert forward_cases[0].sizes["T"] > 1
+
+
+def test_torch_cases_have_two_different_non_zero_biases():
+    for case in lab5.check_params_from_torch_lstm.make_cases(np.random.default_rng(0)):
+        lstm = case.args["lstm"]
+        assert all(p.dtype == torch.float64 for p in lstm.parameters())
+        b_ih, b_hh = lstm.bias_ih_l0.detach(), lstm.bias_hh_l0.detach()
+        assert (b_ih != 0).all() and (b_hh != 0).all() and not torch.allclose(b_ih, b_hh)
+    cases = lab5.check_params_from_torch_lstm.make_cases(np.random.default_rng(0))
+    sizes = [c.sizes for c in cases]
+    assert sizes[0]["D"] != sizes[0]["J"] and any(s["D"] == s["J"] for s in sizes)
+
+
+def test_language_model_cases_cover_square_V_and_square_E():
+    cases = lab5.check_char_lstm_step.make_cases(np.random.default_rng(0))
+    assert len(set(cases[0].sizes.values())) == 3
+    assert any(c.sizes["K"] == c.sizes["J"] for c in cases)
+    assert any(c.sizes["K"] == c.sizes["D"] for c in cases)
+    assert all(np.all(c.args["lm"]["c"] != 0) for c in cases)

@@ -1,0 +1,590 @@
+"""Checks for Lab 5, "Build an LSTM" (numpy, one sequence, no batch axis).
+
+    from utils.checks.lab5 import check_lstm_cell_forward
+    check_lstm_cell_forward(lstm_cell_forward)      # -> a green, grey or red box
+
+Four exercises, each compared with a reference computed at check time:
+
+* ``lstm_cell_forward`` and ``lstm_forward`` run on five cases generated from ONE spec
+  (``SIZES``): non-square sizes (D != J), one step with one input (T = 1, D = 1), a square
+  U (D = J, so a transposed U gives numbers instead of a shape error), large inputs (an
+  exponential that overflows) and a second non-square draw. Every quantity is non-zero and
+  distinct: the initial states h0 and c0 (c0 reaches beyond ±1, so tanh(c) and c differ),
+  the twelve weight arrays and the four biases, so every term of every equation changes
+  the result. The numpy references here agree with ``torch.nn.LSTM`` and
+  ``utils.cells.LSTMCell`` (tests/test_lab5_checks.py).
+* ``params_from_torch_lstm`` on float64 ``torch.nn.LSTM`` modules whose weights and BOTH
+  biases are drawn non-zero (a one-bias answer is wrong by a whole bias), D != J, D = J
+  and a two-layer module. Every one of the 23 wrong orders of PyTorch's four row blocks
+  (i, f, g, o) is a named mistake.
+* ``char_lstm_step`` (embedding row, the cell, the output layer) on vocabularies of
+  several sizes, including K = J (a transposed V gives numbers) and K = D (a column of the
+  embedding gives numbers).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .core import Case, HintedCheck, Mistake, values_match
+
+GATES = ("f", "i", "o", "c")           # forget, input (write), output (read) gate; candidate c̃
+TORCH_ORDER = ("i", "f", "c", "o")     # PyTorch's row blocks i, f, g, o (its g is our c̃)
+TORCH_LETTER = {"i": "i", "f": "f", "c": "g", "o": "o"}
+PARAM_NAMES = tuple(f"{m}_{g}" for g in GATES for m in "UWb")
+NAMES = {"f": "forget gate f", "i": "input gate i", "o": "output gate o", "c": "candidate c̃"}
+
+
+# --- the reference, in numpy ------------------------------------------------------------------
+def sigmoid(a):
+    """σ(a) = 1 / (1 + e^(-a)), written so that no exponential overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _pre(gate, x_t, h_prev, params, transpose_W=False, transpose_U=False, bias=True,
+         swap_UW=False, of=None):
+    """W_g h_prev + U_g x_t + b_g, with one mistake switched on if asked.
+
+    of: take the weights of another gate (a copy-paste slip)."""
+    g = of or gate
+    U, W, b = params[f"U_{g}"], params[f"W_{g}"], params[f"b_{g}"]
+    if transpose_W:
+        W = W.T
+    if transpose_U:
+        U = U.T
+    if swap_UW:
+        return U @ h_prev + W @ x_t + (b if bias else 0.0)
+    return W @ h_prev + U @ x_t + (b if bias else 0.0)
+
+
+def _cell_variant(x_t, h_prev, c_prev, params, *, gate_act=sigmoid, candidate_act=np.tanh,
+                  out_act=np.tanh, forget=True, old_cell=True, write=True, read=True,
+                  squash_cell=True, h_from_old_cell=False, swap_if=False, swap_return=False,
+                  recurrent_input="h", drop_x=False, copy=None, **pre_switches):
+    """One LSTM step; with the default arguments the right one (the reference).
+
+    Each keyword switches on one typical mistake. copy: (gate, other) computes `gate` with
+    the weights of `other`."""
+    h_in = {"h": h_prev, "c": c_prev, "zero": 0 * h_prev}[recurrent_input]
+    x_in = 0 * x_t if drop_x else x_t
+
+    def pre(gate):
+        of = copy[1] if copy and copy[0] == gate else None
+        return _pre(gate, x_in, h_in, params, of=of, **pre_switches)
+
+    f, i, o = gate_act(pre("f")), gate_act(pre("i")), gate_act(pre("o"))
+    c_tilde = candidate_act(pre("c"))
+    if swap_if:
+        f, i = i, f
+    kept = (f if forget else 1.0) * c_prev if old_cell else 0.0
+    c_t = kept + (i if write else 1.0) * c_tilde
+    cell = c_prev if h_from_old_cell else c_t
+    h_t = (o if read else 1.0) * (out_act(cell) if squash_cell else cell)
+    return (c_t, h_t) if swap_return else (h_t, c_t)
+
+
+def reference_lstm_cell_forward(x_t, h_prev, c_prev, params):
+    """f, i, o = σ(W h_prev + U x_t + b); c̃ = tanh(...); c_t = f c_prev + i c̃;
+    h_t = o tanh(c_t).  (D,), (J,), (J,) -> ((J,), (J,))"""
+    return _cell_variant(x_t, h_prev, c_prev, params)
+
+
+def _forward_variant(xs, h0, c0, params, cell=reference_lstm_cell_forward, start="given",
+                     carry_h=True, carry_c=True, swap_state=False, reverse=False):
+    """The states of a sequence; with the default arguments the right ones (the reference)."""
+    h = {"given": h0, "zeros": 0 * h0, "h_zero": 0 * h0, "c_zero": h0}[start]
+    c = {"given": c0, "zeros": 0 * c0, "h_zero": c0, "c_zero": 0 * c0}[start]
+    hs, cs = [], []
+    for x_t in (xs[::-1] if reverse else xs):
+        h_in = h if carry_h else h0
+        c_in = c if carry_c else c0
+        h, c = cell(x_t, c_in, h_in, params) if swap_state else cell(x_t, h_in, c_in, params)
+        hs.append(h)
+        cs.append(c)
+    return np.array(hs), np.array(cs)
+
+
+def reference_lstm_forward(xs, h0, c0, params):
+    """Every hidden and cell state: (T, D), (J,), (J,) -> hs (T, J), cs (T, J)."""
+    return _forward_variant(xs, h0, c0, params)
+
+
+# --- one spec for the numpy cases ---------------------------------------------------------------
+SIZES = (
+    dict(T=5, D=3, J=4, label="non-square sizes"),
+    dict(T=1, D=1, J=2, label="one step with one input (T=1, D=1)"),
+    dict(T=6, D=4, J=4, label="as many inputs as hidden units (square U)"),
+    dict(T=4, D=2, J=3, label="large inputs", large=True),
+    dict(T=7, D=5, J=6, label="other non-square sizes"),
+)
+LARGE = 1000.0      # large enough that exp() overflows: e^1000 = inf in float64
+
+
+def make_params(rng: np.random.Generator, D: int, J: int) -> dict:
+    """Twelve non-zero arrays, one U (J, D), W (J, J) and b (J,) per gate, all different."""
+    params = {}
+    for gate in GATES:
+        params[f"U_{gate}"] = rng.normal(0.0, 1.0 / np.sqrt(D), size=(J, D))
+        params[f"W_{gate}"] = rng.normal(0.0, 1.0 / np.sqrt(J), size=(J, J))
+        params[f"b_{gate}"] = rng.normal(0.0, 0.6, size=J)
+    return {name: params[name] for name in PARAM_NAMES}
+
+
+def fixture(rng: np.random.Generator, T: int, D: int, J: int, large: bool = False) -> dict:
+    """One small LSTM problem; the single-step inputs are the last step of the sequence."""
+    f = {
+        "xs": rng.normal(size=(T, D)) * (LARGE if large else 1.0),
+        "h0": rng.uniform(-0.9, 0.9, size=J),
+        "c0": rng.uniform(1.0, 2.5, size=J) * rng.choice([-1.0, 1.0], size=J),
+        "params": make_params(rng, D, J),
+    }
+    hs, cs = reference_lstm_forward(f["xs"], f["h0"], f["c0"], f["params"])
+    f["x_t"] = f["xs"][-1]
+    f["h_prev"] = hs[-2] if T > 1 else f["h0"]
+    f["c_prev"] = cs[-2] if T > 1 else f["c0"]
+    if not large:                 # a cell far from 0, so tanh(c) and c differ clearly
+        f["c_prev"] = f["c_prev"] + np.sign(f["c_prev"]) * 1.0
+    return f
+
+
+def cases_for(names: list[str], letters: str):
+    """make_cases(rng) giving the arguments `names` of every case in SIZES."""
+    def make_cases(rng: np.random.Generator) -> list[Case]:
+        cases = []
+        for spec in SIZES:
+            f = fixture(rng, spec["T"], spec["D"], spec["J"], spec.get("large", False))
+            cases.append(Case({name: f[name] for name in names},
+                              {k: spec[k] for k in letters}, spec["label"]))
+        return cases
+    return make_cases
+
+
+STEP = ("f_t, i_t, o_t = σ(W h_prev + U x_t + b) (each with its own weights), "
+        "c̃_t = tanh(W_c h_prev + U_c x_t + b_c), c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t, "
+        "h_t = o_t ⊙ tanh(c_t)")
+NAN_TIP = ("Use `np.tanh` for tanh, and for σ `1 / (1 + np.exp(-a))`: for a very negative `a` "
+           "its `np.exp` overflows to inf, and 1 / inf = 0 is the right limit. Written as "
+           "`np.exp(a) / (1 + np.exp(a))`, or tanh written with `np.exp`, large inputs give "
+           "inf / inf = NaN.")
+SHAPE_TIP = ("`U_*` is (J, D) and multiplies `x_t` (D,); `W_*` is (J, J) and multiplies "
+             "`h_prev` (J,); every gate, c̃_t, c_t and h_t is (J,). `*` multiplies element by "
+             "element, `@` is the matrix product.")
+
+
+def _copy_slips() -> list[Mistake]:
+    """A gate computed with another gate's weights: a copy-paste slip."""
+    slips = []
+    for gate, other in itertools.permutations(GATES, 2):
+        if {gate, other} == {"f", "i"}:
+            continue                    # both ways round: the swap below names it better
+        slips.append(Mistake(
+            f"the {NAMES[gate]} is computed with the weights of the {NAMES[other]} "
+            f"(`U_{other}`, `W_{other}`, `b_{other}`): a copy-paste slip? Each gate has its "
+            f"own: `U_{gate}`, `W_{gate}`, `b_{gate}`.",
+            lambda *a, g=gate, o=other: _cell_variant(*a, copy=(g, o))))
+    return slips
+
+
+# --- Exercise 1: one step of the cell ---------------------------------------------------------
+check_lstm_cell_forward = HintedCheck(
+    "lstm_cell_forward", reference_lstm_cell_forward,
+    cases_for(["x_t", "h_prev", "c_prev", "params"], "DJ"),
+    output_names=("h_t", "c_t"),
+    shape_tip=SHAPE_TIP,
+    nan_tip=NAN_TIP,
+    in_place_tip="The caller still needs them: `c_t = c_prev` followed by `c_t *= f` (or "
+                 "`+=`) writes into `c_prev` itself. Build new arrays: "
+                 "`c_t = f * c_prev + i * c_tilde`.",
+    hints=[(r"KeyError", "The keys of `params` are 'U_f', 'W_f', 'b_f' (forget gate), 'U_i', "
+                         "'W_i', 'b_i' (input gate), 'U_o', 'W_o', 'b_o' (output gate) and "
+                         "'U_c', 'W_c', 'b_c' (candidate c̃).")],
+    mistakes=[
+        Mistake("the candidate c̃_t uses a sigmoid; it uses tanh, whose values between -1 and 1 "
+                "can lower a cell as well as raise it: c̃_t = tanh(W_c h_prev + U_c x_t + b_c).",
+                lambda *a: _cell_variant(*a, candidate_act=sigmoid)),
+        Mistake("the gates f, i, o use tanh; a gate uses the sigmoid σ, whose values between 0 "
+                "(closed) and 1 (open) scale what passes: f_t = σ(W_f h_prev + U_f x_t + b_f), "
+                "and so on.",
+                lambda *a: _cell_variant(*a, gate_act=np.tanh)),
+        Mistake("sigmoid and tanh are swapped: the gates f, i, o use σ, the candidate c̃ uses "
+                "tanh.",
+                lambda *a: _cell_variant(*a, gate_act=np.tanh, candidate_act=sigmoid)),
+        Mistake("every function is a sigmoid; the candidate c̃_t and the cell's output "
+                "squashing use tanh: c̃_t = tanh(...), h_t = o_t ⊙ tanh(c_t).",
+                lambda *a: _cell_variant(*a, candidate_act=sigmoid, out_act=sigmoid)),
+        Mistake("the cell is squashed with a sigmoid before the output gate; it is tanh: "
+                "h_t = o_t ⊙ tanh(c_t).",
+                lambda *a: _cell_variant(*a, out_act=sigmoid), keys=("h_t",)),
+        Mistake("the input and forget gates are swapped: the forget gate f_t scales the OLD "
+                "cell, the input gate i_t the candidate: c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t (with "
+                "f_t from `U_f`, `W_f`, `b_f` and i_t from `U_i`, `W_i`, `b_i`).",
+                lambda *a: _cell_variant(*a, swap_if=True)),
+        Mistake("the forget gate is missing: c_t = c_prev + i_t ⊙ c̃_t keeps all of the old "
+                "cell. Scale it by the forget gate: c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
+                lambda *a: _cell_variant(*a, forget=False)),
+        Mistake("the old cell is dropped: c_t = i_t ⊙ c̃_t forgets everything at every step. "
+                "The forget gate decides how much of c_prev stays: "
+                "c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
+                lambda *a: _cell_variant(*a, old_cell=False)),
+        Mistake("the input gate is missing: c_t = f_t ⊙ c_prev + c̃_t writes all of the "
+                "candidate. Scale it by the input gate: c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
+                lambda *a: _cell_variant(*a, write=False)),
+        Mistake("the output gate is missing: h_t = tanh(c_t). The output gate decides how much "
+                "of the cell is read out: h_t = o_t ⊙ tanh(c_t).",
+                lambda *a: _cell_variant(*a, read=False), keys=("h_t",)),
+        Mistake("the tanh on the cell is missing: h_t = o_t ⊙ c_t. Squash the cell before the "
+                "output gate reads it: h_t = o_t ⊙ tanh(c_t).",
+                lambda *a: _cell_variant(*a, squash_cell=False), keys=("h_t",)),
+        Mistake("h_t reads the OLD cell, tanh(c_prev); it reads the new one: "
+                "h_t = o_t ⊙ tanh(c_t), with c_t computed first.",
+                lambda *a: _cell_variant(*a, h_from_old_cell=True), keys=("h_t",)),
+        Mistake("h_t and c_t are swapped in the return: return the hidden state first, "
+                "`return h_t, c_t`.",
+                lambda *a: _cell_variant(*a, swap_return=True)),
+        Mistake("the gates read the old cell c_prev where the hidden state belongs: `W_*` "
+                "multiplies h_prev, W_f h_prev + U_f x_t + b_f (the cell only enters "
+                "c_t = f_t ⊙ c_prev + ...).",
+                lambda *a: _cell_variant(*a, recurrent_input="c")),
+        Mistake("the previous hidden state h_prev is ignored: every gate and the candidate "
+                f"read it through its `W_*`. The step is {STEP}.",
+                lambda *a: _cell_variant(*a, recurrent_input="zero")),
+        Mistake(f"the input x_t is ignored. The step is {STEP}.",
+                lambda *a: _cell_variant(*a, drop_x=True)),
+        Mistake("the biases `b_*` are missing: each gate and the candidate add their own, "
+                "e.g. f_t = σ(W_f h_prev + U_f x_t + b_f).",
+                lambda *a: _cell_variant(*a, bias=False)),
+        Mistake("`W_*` is used transposed: `h_prev @ W_f` computes W_fᵀ h_prev. Use "
+                "`W_f @ h_prev`.",
+                lambda *a: _cell_variant(*a, transpose_W=True)),
+        Mistake("`U_*` is used transposed: `x_t @ U_f` computes U_fᵀ x_t. Use `U_f @ x_t`.",
+                lambda *a: _cell_variant(*a, transpose_U=True)),
+        Mistake("`U_*` and `W_*` are swapped: `U_*` multiplies the input x_t, `W_*` the previous "
+                "hidden state h_prev.",
+                lambda *a: _cell_variant(*a, swap_UW=True)),
+        *_copy_slips(),
+    ],
+)
+
+
+# --- Exercise 2: unroll over a sequence -------------------------------------------------------
+def _explain_forward(case: Case, leaves) -> str:
+    """Say whether the first step is already wrong (the step) or only later ones (the carry)."""
+    first_bad = []
+    for leaf in leaves:
+        rows = [t for t in range(len(leaf.got)) if not values_match(leaf.got[t], leaf.expected[t])]
+        if rows:
+            first_bad.append(rows[0])
+    if not first_bad:
+        return ""
+    if min(first_bad) == 0:
+        return ("Already the first row is wrong, so the first step is: do you start from the "
+                "given `h0` and `c0`, and call the cell as "
+                "`lstm_cell_forward(xs[t], h, c, params)`?")
+    return (f"Row 0 is right but row {min(first_bad)} is not: check how the state is passed "
+            "from one step to the next (both h and c, the new ones, in that order).")
+
+
+def _forward_shape_hint(name, got, expected, sizes) -> str:
+    T, D, J = sizes["T"], sizes["D"], sizes["J"]
+    if got == (T + 1, J):
+        return (f"One row too many: `{name}` holds the states after steps 1 ... T, one row per "
+                "input step; don't store the initial state.")
+    if got == (J,):
+        return "That is one state: return all T of them, one row per step."
+    if got == (T, D) and D != J:
+        return f"`{name}` needs J columns (the hidden size, `len(h0)`), not D."
+    return ""
+
+
+check_lstm_forward = HintedCheck(
+    "lstm_forward", reference_lstm_forward,
+    cases_for(["xs", "h0", "c0", "params"], "TDJ"),
+    output_names=("hs", "cs"),
+    depends_on=[check_lstm_cell_forward],
+    shape_tip="`xs[t]` is (D,), h and c are (J,); `hs` and `cs` are (T, J): one row per step, "
+              "e.g. `np.zeros((T, J))` with J = `len(h0)`.",
+    shape_hint=_forward_shape_hint,
+    nan_tip=NAN_TIP,
+    explain=_explain_forward,
+    mistakes=[
+        Mistake("the sequence starts from zeros instead of the given initial state: the first "
+                "step reads `h0` and `c0`.",
+                lambda *a: _forward_variant(*a, start="zeros")),
+        Mistake("the cell state starts from zeros instead of the given `c0` (h starts from "
+                "`h0`, which is right).",
+                lambda *a: _forward_variant(*a, start="c_zero")),
+        Mistake("the hidden state starts from zeros instead of the given `h0` (c starts from "
+                "`c0`, which is right).",
+                lambda *a: _forward_variant(*a, start="h_zero")),
+        Mistake("the state is not carried over: every step starts again from `h0` and `c0`. "
+                "Feed each step's new (h, c) into the next step.",
+                lambda *a: _forward_variant(*a, carry_h=False, carry_c=False)),
+        Mistake("the cell state is not carried over: every step starts from `c0` again (h is "
+                "carried). The cell is the LSTM's memory: feed each new c into the next step.",
+                lambda *a: _forward_variant(*a, carry_c=False)),
+        Mistake("the hidden state is not carried over: every step starts from `h0` again (c is "
+                "carried). Feed each new h into the next step too.",
+                lambda *a: _forward_variant(*a, carry_h=False)),
+        Mistake("h and c are swapped on their way to the next step: the cell takes "
+                "`(x_t, h_prev, c_prev, params)` and returns `(h_t, c_t)`, in that order.",
+                lambda *a: _forward_variant(*a, swap_state=True)),
+        Mistake("`hs` and `cs` are swapped in the return: `return hs, cs`.",
+                lambda *a: reference_lstm_forward(*a)[::-1]),
+        Mistake("the rows are shifted by one step: row 0 should be the state after reading "
+                "`xs[0]`, not the initial state.",
+                lambda xs, h0, c0, p: tuple(
+                    np.vstack([s0, s[:-1]])
+                    for s0, s in zip((h0, c0), reference_lstm_forward(xs, h0, c0, p)))),
+        Mistake("every row holds the final state: the same array was stored at every step and "
+                "then changed in place. Store a new array at each step.",
+                lambda xs, h0, c0, p: tuple(
+                    np.tile(s[-1], (len(xs), 1)) for s in reference_lstm_forward(xs, h0, c0, p))),
+        Mistake("the sequence is read backwards: step t reads `xs[t]`, from t = 0 to T-1.",
+                lambda *a: _forward_variant(*a, reverse=True)),
+    ],
+)
+
+
+# --- Exercise 3: the weights of torch.nn.LSTM -----------------------------------------------
+def reference_params_from_torch_lstm(lstm):
+    """Layer 0 of a torch.nn.LSTM in the course's names: row block k of weight_ih_l0
+    (4J, D), weight_hh_l0 (4J, J) and of bias_ih_l0 + bias_hh_l0 belongs to gate k of
+    PyTorch's order i, f, g, o (g is the candidate c̃)."""
+    return _params_variant(lstm)
+
+
+def _params_variant(lstm, order=TORCH_ORDER, bias="both", swap_UW=False, transpose=False):
+    """The conversion with one mistake switched on (defaults: the right one)."""
+    J = lstm.hidden_size
+    U = lstm.weight_ih_l0.detach().numpy()
+    W = lstm.weight_hh_l0.detach().numpy()
+    b_ih, b_hh = lstm.bias_ih_l0.detach().numpy(), lstm.bias_hh_l0.detach().numpy()
+    b = {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh}[bias]
+    if swap_UW:
+        U, W = W, U
+    params = {}
+    for k, gate in enumerate(order):
+        rows = slice(k * J, (k + 1) * J)
+        params[f"U_{gate}"] = (U[rows].T if transpose else U[rows]).copy()
+        params[f"W_{gate}"] = (W[rows].T if transpose else W[rows]).copy()
+        params[f"b_{gate}"] = b[rows].copy()
+    return {name: params[name] for name in PARAM_NAMES}
+
+
+def make_torch_lstm(rng: np.random.Generator, D: int, J: int, num_layers: int = 1) -> nn.LSTM:
+    """A float64 torch.nn.LSTM with weights and both biases drawn from ``rng`` (the torch
+    generator is not touched)."""
+    with torch.random.fork_rng(devices=[]):
+        lstm = nn.LSTM(D, J, num_layers=num_layers, batch_first=True).double()
+    bound = 1.0 / math.sqrt(J)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(-2 * bound, 2 * bound, size=tuple(p.shape))))
+    return lstm
+
+
+TORCH_SPECS = (  # D, J, layers, label
+    (3, 4, 1, "non-square sizes"),
+    (5, 2, 1, "more inputs than hidden units"),
+    (4, 4, 1, "as many inputs as hidden units (D = J)"),
+    (2, 3, 2, "two layers: convert layer 0"),
+)
+
+
+def _torch_cases(rng) -> list[Case]:
+    return [Case({"lstm": make_torch_lstm(rng, D, J, layers)}, {"D": D, "J": J, "4J": 4 * J},
+                 label) for D, J, layers, label in TORCH_SPECS]
+
+
+def _order_text(order) -> str:
+    return ", ".join(TORCH_LETTER[g] for g in order)
+
+
+def _order_mistakes() -> list[Mistake]:
+    """Every wrong order of the four row blocks, named."""
+    found = []
+    for order in itertools.permutations(TORCH_ORDER):
+        if order == TORCH_ORDER:
+            continue
+        found.append(Mistake(
+            f"the row blocks were read in the order {_order_text(order)}; PyTorch stacks them "
+            "as i, f, g, o (g is the candidate c̃, our `c`): rows 0:J are i, J:2J f, 2J:3J "
+            "g, 3J:4J o. Other libraries and tutorials use other orders, so always check.",
+            lambda lstm, o=order: _params_variant(lstm, order=o)))
+    return found
+
+
+def _explain_params(case: Case, leaves) -> str:
+    """Which of U, W, b and which gates are wrong points to the cause."""
+    wrong = [leaf.name for leaf in leaves if not values_match(leaf.got, leaf.expected)]
+    kinds = {name[0] for name in wrong}
+    gates = sorted({name[2] for name in wrong}, key=GATES.index)
+    if kinds == {"b"}:
+        return ("The weights are right, the biases are not. PyTorch adds two biases, "
+                "`bias_ih_l0` and `bias_hh_l0`; the course's b is their sum, block by block.")
+    if len(gates) < len(GATES):
+        right = [g for g in GATES if g not in gates]
+        return ("Right: the arrays of " + ", ".join(f"`{g}`" for g in right) + "; wrong: those "
+                "of " + ", ".join(f"`{g}`" for g in gates) + ". Check which row block of "
+                "`weight_ih_l0` each gate takes: PyTorch's order is i, f, g, o.")
+    return ""
+
+
+def _params_shape_hint(name, got, expected, sizes) -> str:
+    J, D = sizes["J"], sizes["D"]
+    if got in ((4 * J, D), (4 * J, J), (4 * J,)):
+        return ("That is the whole stack of the four gates: take the gate's block of J rows, "
+                "`w[k * J:(k + 1) * J]` for block k.")
+    if got == tuple(expected)[::-1]:
+        return ("It looks transposed: `weight_ih_l0` is (4J, D), one ROW per hidden unit, as U "
+                "is; take a block of rows without `.T`.")
+    if name.startswith("U") and got == (J, J) and D != J:
+        return ("That is the shape of a W block: `U_*` comes from `weight_ih_l0` (the input "
+                "weights, (4J, D)), `W_*` from `weight_hh_l0` ((4J, J)).")
+    if name.startswith("W") and got == (J, D) and D != J:
+        return ("That is the shape of a U block: `W_*` comes from `weight_hh_l0` (the "
+                "recurrent weights, (4J, J)), `U_*` from `weight_ih_l0` ((4J, D)).")
+    if name.startswith("b") and got == (2 * J,):
+        return ("Twice too long: add the two biases, `bias_ih_l0 + bias_hh_l0`, don't "
+                "concatenate them.")
+    if len(got) == 2 and got[0] == 4 * J:
+        return ("The columns were split: split along the rows (axis 0), where PyTorch stacks "
+                "the gates.")
+    return ""
+
+
+check_params_from_torch_lstm = HintedCheck(
+    "params_from_torch_lstm", reference_params_from_torch_lstm, _torch_cases,
+    output_names="params",
+    shape_hint=_params_shape_hint,
+    in_place_tip="Converting must leave the module as it was: `lstm.bias_ih_l0 += ...` (or "
+                 "`.add_`, `.copy_`) writes into the model's own weights. Add into a new array: "
+                 "`b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().numpy()`.",
+    explain=_explain_params,
+    hints=[
+        (r"numpy\(\) on Tensor that requires grad",
+         "The weights are parameters that require gradients: detach them before converting, "
+         "`lstm.weight_ih_l0.detach().numpy()`."),
+        (r"has no attribute '(weight|bias)_(ih|hh)'",
+         "PyTorch numbers the layers: the first layer's arrays are `weight_ih_l0`, "
+         "`weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0`."),
+        (r"AttributeError", "`lstm` is a `torch.nn.LSTM`: its first layer's arrays are "
+                            "`lstm.weight_ih_l0`, `lstm.weight_hh_l0`, `lstm.bias_ih_l0` and "
+                            "`lstm.bias_hh_l0`; its hidden size J is `lstm.hidden_size`."),
+    ],
+    mistakes=[
+        *_order_mistakes(),
+        Mistake("only `bias_ih_l0` is used. PyTorch adds two biases, `bias_ih_l0 + bias_hh_l0`, "
+                "and the course's single bias b is their sum, block by block.",
+                lambda lstm: _params_variant(lstm, bias="ih"), keys=tuple(f"b_{g}" for g in GATES)),
+        Mistake("only `bias_hh_l0` is used. PyTorch adds two biases, `bias_ih_l0 + bias_hh_l0`, "
+                "and the course's single bias b is their sum, block by block.",
+                lambda lstm: _params_variant(lstm, bias="hh"), keys=tuple(f"b_{g}" for g in GATES)),
+        Mistake("`weight_ih_l0` and `weight_hh_l0` are swapped: `U_*` (input weights) come from "
+                "`weight_ih_l0` ('input to hidden'), `W_*` from `weight_hh_l0` ('hidden to "
+                "hidden').",
+                lambda lstm: _params_variant(lstm, swap_UW=True)),
+        Mistake("the blocks are transposed: `weight_ih_l0` has one ROW per hidden unit, as U "
+                "does, so a block of rows is already `U_*`; drop the `.T`.",
+                lambda lstm: _params_variant(lstm, transpose=True)),
+    ],
+)
+
+
+# --- Exercise 4: one step of a character language model --------------------------------------
+def _lm_variant(token, h_prev, c_prev, lm, logits_from="h", softmax=False, head_bias=True,
+                transpose_V=False, embed="row", return_state="new", swap_state=False):
+    """One step of the character LSTM; with the default arguments the right one."""
+    E = lm["E"]
+    x_t = {"row": lambda: E[token], "column": lambda: E[:, token],
+           "one_hot": lambda: np.eye(len(E))[token]}[embed]()
+    h_t, c_t = reference_lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
+    V = lm["V"].T if transpose_V else lm["V"]
+    read = {"h": h_t, "c": c_t, "h_prev": h_prev}[logits_from]
+    logits = V @ read + (lm["c"] if head_bias else 0.0)
+    if softmax:
+        e = np.exp(logits - logits.max())
+        logits = e / e.sum()
+    if return_state == "old":
+        h_t, c_t = h_prev, c_prev
+    return (logits, c_t, h_t) if swap_state else (logits, h_t, c_t)
+
+
+def reference_char_lstm_step(token, h_prev, c_prev, lm):
+    """x_t = E[token]; (h_t, c_t) = the LSTM step; logits = V h_t + c."""
+    return _lm_variant(token, h_prev, c_prev, lm)
+
+
+LM_SPECS = (  # K (vocabulary), D (embedding), J (hidden), token, label
+    (7, 3, 5, 4, "non-square sizes"),
+    (5, 2, 5, 1, "as many tokens as hidden units (square V)"),
+    (6, 6, 3, 5, "as many tokens as embedding dimensions"),
+    (9, 4, 2, 0, "token 0"),
+)
+
+
+def _lm_cases(rng) -> list[Case]:
+    cases = []
+    for K, D, J, token, label in LM_SPECS:
+        lm = {"E": rng.normal(size=(K, D)), "lstm": make_params(rng, D, J),
+              "V": rng.normal(0.0, 1.0 / np.sqrt(J), size=(K, J)), "c": rng.normal(0, 0.5, size=K)}
+        h_prev = rng.uniform(-0.9, 0.9, size=J)
+        c_prev = rng.uniform(1.0, 2.5, size=J) * rng.choice([-1.0, 1.0], size=J)
+        cases.append(Case({"token": token, "h_prev": h_prev, "c_prev": c_prev, "lm": lm},
+                          {"K": K, "D": D, "J": J}, label))
+    return cases
+
+
+def _lm_shape_hint(name, got, expected, sizes) -> str:
+    K, J = sizes["K"], sizes["J"]
+    if name == "logits" and got == (J,) and J != K:
+        return ("That is the size of h: the logits hold one score per token, "
+                "`lm['V'] @ h_t + lm['c']`, shape (K,).")
+    return ""
+
+
+check_char_lstm_step = HintedCheck(
+    "char_lstm_step", reference_char_lstm_step, _lm_cases,
+    output_names=("logits", "h_t", "c_t"),
+    depends_on=[check_lstm_cell_forward],
+    shape_hint=_lm_shape_hint,
+    shape_tip="The input of the cell is the token's embedding, the ROW `lm['E'][token]`, of "
+              "size D (`lm['E']` is (K, D)); `lm['V']` is (K, J), so `lm['V'] @ h_t` is (K,).",
+    hints=[(r"KeyError", "`lm` has the keys 'E' (the embedding, (K, D)), 'lstm' (the cell's "
+                         "params dict), 'V' ((K, J)) and 'c' (the output bias, (K,)).")],
+    mistakes=[
+        Mistake("the logits read the cell state c_t; the output layer reads the hidden state: "
+                "logits = V h_t + c. The cell is the LSTM's inner memory, h_t = o_t ⊙ tanh(c_t) "
+                "is what it shows.",
+                lambda *a: _lm_variant(*a, logits_from="c"), keys=("logits",)),
+        Mistake("the logits come from the previous hidden state h_prev; run the cell first and "
+                "read its new state: logits = V h_t + c.",
+                lambda *a: _lm_variant(*a, logits_from="h_prev"), keys=("logits",)),
+        Mistake("these are probabilities (a softmax was applied); return the logits, "
+                "V h_t + c. The sampler applies the softmax, after dividing by the temperature.",
+                lambda *a: _lm_variant(*a, softmax=True), keys=("logits",)),
+        Mistake("the output bias `lm['c']` is missing: logits = V h_t + c.",
+                lambda *a: _lm_variant(*a, head_bias=False), keys=("logits",)),
+        Mistake("`V` is used transposed: `h_t @ V` computes Vᵀ h_t. Use `lm['V'] @ h_t`.",
+                lambda *a: _lm_variant(*a, transpose_V=True), keys=("logits",)),
+        Mistake("the input is the COLUMN `E[:, token]`; a token's embedding is its row, "
+                "`lm['E'][token]` (D numbers).",
+                lambda *a: _lm_variant(*a, embed="column")),
+        Mistake("the input is the one-hot vector of the token; this model reads the token's "
+                "embedding, the row `lm['E'][token]`.",
+                lambda *a: _lm_variant(*a, embed="one_hot")),
+        Mistake("the state returned is the previous one, (h_prev, c_prev); return the new "
+                "state, which the next step needs.",
+                lambda *a: _lm_variant(*a, return_state="old"), keys=("h_t", "c_t")),
+        Mistake("h_t and c_t are swapped in the return: `return logits, h_t, c_t`.",
+                lambda *a: _lm_variant(*a, swap_state=True), keys=("h_t", "c_t")),
+    ],
+)
+
+CHECKS = {check.name: check for check in (
+    check_lstm_cell_forward, check_lstm_forward, check_params_from_torch_lstm,
+    check_char_lstm_step)}
