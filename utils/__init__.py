@@ -11,11 +11,13 @@ Modules:
     gradients    gradient norms through time, decay    tasks        the key-recall task, sweeps
     tagging      per-position labels: word boundaries, look-ahead
     gates        record a gated cell's gates and states over a sequence
+    stacking     stacked networks: orders of computation, residual stacks, depth gradients
 """
 from . import (baselines, cells, checkpoints, checks, data, diagrams, environment, explore,
-               gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, tagging, tasks, training)
+               gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, stacking,
+               tagging, tasks, training)
 from .environment import get_device, seed_everything, setup
 
 __all__ = ["baselines", "cells", "checkpoints", "checks", "data", "diagrams", "environment",
            "explore", "gates", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
-           "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]
+           "stacking", "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]

@@ -1,0 +1,239 @@
+"""utils.stacking: any order of computation that respects the dependencies gives the same
+numbers, the fast ResidualStack equals torch.nn and the course's RecurrentNet (float64),
+and the errors say what is wrong."""
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from utils import seed_everything
+from utils.recurrent import RecurrentNet
+from utils.stacking import (ORDERS, ResidualStack, StackedLM, check_schedule, layer_gradient_norms,
+                            order_grid, residual_add, run_in_order, schedule, wavefront)
+
+TOL = dict(rtol=1e-9, atol=1e-12)
+B, T, D, J = 3, 6, 5, 7          # D != J on purpose
+TORCH = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+KINDS = list(TORCH)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    seed_everything(0)
+
+
+def xs(batch=B, steps=T, size=D):
+    return torch.randn(batch, steps, size, dtype=torch.float64)
+
+
+def random_state(kind, n, batch=B):
+    h = torch.randn(n, batch, J, dtype=torch.float64)
+    return (h, torch.randn_like(h)) if kind == "lstm" else h
+
+
+def assert_same(ours, theirs):
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same(a, b)
+    else:
+        assert ours.shape == theirs.shape
+        torch.testing.assert_close(ours, theirs, **TOL)
+
+
+# --- schedules -------------------------------------------------------------------------------
+def test_schedules_list_every_cell_once_in_the_expected_order():
+    assert schedule(2, 3, "layer") == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    assert schedule(2, 3, "time") == [(0, 0), (1, 0), (0, 1), (1, 1), (0, 2), (1, 2)]
+    assert schedule(2, 3, "diagonal") == [(0, 0), (0, 1), (1, 0), (0, 2), (1, 1), (1, 2)]
+    for order in ORDERS:
+        for L, steps in [(1, 1), (3, 2), (2, 5), (4, 4)]:
+            cells = schedule(L, steps, order)
+            assert sorted(cells) == [(l, t) for l in range(L) for t in range(steps)]
+            check_schedule(cells, L, steps)      # respects the dependencies
+
+
+def test_diagonal_order_computes_cells_wave_by_wave():
+    waves = [l + t for l, t in schedule(3, 5, "diagonal")]
+    assert waves == sorted(waves)
+
+
+def test_order_grid_numbers_cells_from_one():
+    grid = order_grid(2, 3, "time")
+    np.testing.assert_array_equal(grid, [[1, 3, 5], [2, 4, 6]])
+    assert sorted(order_grid(3, 4, "diagonal").ravel()) == list(range(1, 13))
+
+
+@pytest.mark.parametrize("cells, words", [
+    ([(1, 0), (0, 0), (0, 1), (1, 1)], "needs its input"),
+    ([(0, 1), (0, 0), (1, 0), (1, 1)], "needs its previous state"),
+    ([(0, 0), (0, 0), (0, 1), (1, 0), (1, 1)], "twice"),
+    ([(0, 0), (0, 1), (1, 0)], "3 of the 4"),
+    ([(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)], "outside"),
+])
+def test_bad_schedules_are_named(cells, words):
+    with pytest.raises(ValueError, match=words):
+        check_schedule(cells, 2, 2)
+
+
+def test_unknown_order_is_rejected():
+    with pytest.raises(ValueError, match="order must be one of"):
+        schedule(2, 3, "zigzag")
+    net = RecurrentNet("rnn", D, J, num_layers=2).double()
+    with pytest.raises(ValueError, match="order must be one of"):
+        run_in_order(net, xs(), "zigzag")
+    with pytest.raises(TypeError, match="list of \\(layer, step\\) pairs, got int"):
+        run_in_order(net, xs(), 3)
+    with pytest.raises(TypeError, match="must be a \\(layer, step\\) pair"):
+        run_in_order(net, xs(), [(0, 0, 1)])
+
+
+# --- every order computes the same ------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("order", ORDERS)
+def test_every_order_equals_layer_by_layer(kind, residual, order):
+    net = RecurrentNet(kind, D, J, num_layers=3, residual=residual).double()
+    inputs, h0 = xs(), random_state(kind, 3)
+    assert_same(run_in_order(net, inputs, order, h0), net(inputs, h0))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wavefront_equals_the_network_and_torch(kind):
+    module = TORCH[kind](D, J, num_layers=4, batch_first=True).double()
+    net = RecurrentNet.from_torch(module)
+    inputs = xs()
+    ours = wavefront(net, inputs)
+    assert_same(ours, net(inputs))
+    assert_same(ours, module(inputs))
+
+
+def test_a_custom_valid_schedule_also_gives_the_same_result():
+    net = RecurrentNet("gru", D, J, num_layers=2).double()
+    inputs = xs(steps=3)
+    # layer 0 runs two steps ahead of layer 1: another valid order
+    cells = [(0, 0), (0, 1), (1, 0), (0, 2), (1, 1), (1, 2)]
+    assert_same(run_in_order(net, inputs, cells), net(inputs))
+
+
+def test_wavefront_rejects_bidirectional_and_bad_input():
+    bi = RecurrentNet("lstm", D, J, num_layers=2, bidirectional=True).double()
+    with pytest.raises(ValueError, match="bidirectional stack can only run layer by layer"):
+        wavefront(bi, xs())
+    net = RecurrentNet("lstm", D, J, num_layers=2).double()
+    with pytest.raises(ValueError, match=r"xs must have shape \(\*, \*, 5\)"):
+        wavefront(net, xs(size=D + 1))
+    with pytest.raises(TypeError, match="RecurrentNet"):
+        wavefront(nn.LSTM(D, J, batch_first=True), xs())
+
+
+# --- residual connections -----------------------------------------------------------------------
+def test_residual_add_adds_and_names_a_size_mismatch():
+    a, b = xs(size=J), xs(size=J)
+    torch.testing.assert_close(residual_add(a, b), a + b)
+    with pytest.raises(ValueError, match=r"shapes must match: input \(3, 6, 5\), output \(3, 6, 7\)"):
+        residual_add(xs(size=D), xs(size=J))
+    with pytest.raises(ValueError, match="must be 3-D"):
+        residual_add(a[0], b[0])
+
+
+def test_residual_stack_adds_each_layers_input_after_the_first():
+    stack = ResidualStack("gru", D, J, num_layers=3, residual=True).double()
+    inputs = xs()
+    zs, _ = stack.forward_layers(inputs)
+    out1, _ = stack.layers[1](zs[0])
+    torch.testing.assert_close(zs[1], out1 + zs[0])           # layer 1: output + input
+    plain0, _ = stack.layers[0](inputs)
+    torch.testing.assert_close(zs[0], plain0)                 # layer 0: no shortcut (D != J)
+
+
+# --- ResidualStack parity ---------------------------------------------------------------------
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_split_stack_equals_the_multi_layer_torch_module(kind, bidirectional):
+    module = TORCH[kind](D, J, num_layers=3, batch_first=True, bidirectional=bidirectional).double()
+    stack = ResidualStack.from_torch(module)
+    inputs, h0 = xs(), random_state(kind, 3 * (2 if bidirectional else 1))
+    assert_same(stack(inputs, h0), module(inputs, h0))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_residual_stack_equals_recurrent_net_with_residual(kind, bidirectional):
+    stack = ResidualStack(kind, D, J, num_layers=4, residual=True, bidirectional=bidirectional).double()
+    net = stack.to_recurrent_net()
+    assert net.residual and net.num_layers == 4 and net.bidirectional == bidirectional
+    inputs, h0 = xs(), random_state(kind, 4 * (2 if bidirectional else 1))
+    assert_same(stack(inputs, h0), net(inputs, h0))
+    assert_same(stack(inputs), net(inputs))
+
+
+def test_residual_changes_the_function_but_not_the_parameters():
+    module = nn.LSTM(D, J, 3, batch_first=True).double()
+    plain, residual = ResidualStack.from_torch(module), ResidualStack.from_torch(module, residual=True)
+    inputs = xs()
+    assert not torch.allclose(plain(inputs)[0], residual(inputs)[0])
+    # layer 1 has no shortcut, so its output (and final state) is the same in both
+    torch.testing.assert_close(plain.forward_layers(inputs)[0][0], residual.forward_layers(inputs)[0][0])
+    assert sum(p.numel() for p in plain.parameters()) == sum(p.numel() for p in residual.parameters())
+
+
+def test_residual_stack_errors():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ResidualStack("simple_gru", D, J)
+    with pytest.raises(ValueError, match="num_layers must be a positive integer"):
+        ResidualStack("lstm", D, J, num_layers=0)
+    stack = ResidualStack("lstm", D, J, num_layers=2).double()
+    with pytest.raises(TypeError, match="pair"):
+        stack(xs(), torch.zeros(2, B, J, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"h_0 must have shape \(2, 3, 7\)"):
+        stack(xs(), (torch.zeros(1, B, J, dtype=torch.float64),) * 2)
+    with pytest.raises(ValueError, match="batch_first"):
+        ResidualStack.from_torch(nn.LSTM(D, J))
+    with pytest.raises(TypeError, match="expected torch.nn.RNN, GRU or LSTM"):
+        ResidualStack.from_torch(nn.Linear(D, J))
+
+
+# --- the language model ----------------------------------------------------------------------
+def test_stacked_lm_shapes_step_and_parameter_count():
+    lm = StackedLM(vocab_size=11, hidden_size=J, num_layers=3, embedding_dim=4, residual=True)
+    idx = torch.randint(11, (2, 5))
+    logits, (h, c) = lm(idx)
+    assert logits.shape == (2, 5, 11) and h.shape == c.shape == (3, 2, J)
+    # one token at a time, carrying the state, gives the same logits as the whole sequence
+    state, steps = None, []
+    for t in range(5):
+        out, state = lm.step(idx[:, t], state)
+        steps.append(out)
+    torch.testing.assert_close(torch.stack(steps, dim=1), logits, rtol=1e-5, atol=1e-6)
+    lstm = 4 * (J * 4 + J * J + 2 * J) + 2 * 4 * (J * J + J * J + 2 * J)
+    assert sum(p.numel() for p in lm.parameters()) == 11 * 4 + lstm + J * 11 + 11
+    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 11\)"):
+        lm(torch.full((1, 3), 11))
+
+
+# --- gradients through depth -------------------------------------------------------------------
+def test_layer_gradient_norms_match_autograd_and_show_the_residual_path():
+    plain = ResidualStack("lstm", D, J, num_layers=6).double()
+    residual = ResidualStack.from_torch(nn.LSTM(D, J, 6, batch_first=True).double(), residual=True)
+    inputs = xs(batch=4)
+    g_plain = layer_gradient_norms(plain, inputs, seed=1)
+    assert g_plain.shape == (6, T) and np.all(np.isfinite(g_plain))
+    # row 0 is the gradient at the input, as autograd gives it directly
+    readout = torch.randn(J, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    readout = readout / readout.norm()
+    x = inputs.clone().requires_grad_()
+    (plain(x)[0][:, -1] @ readout).sum().backward()
+    np.testing.assert_allclose(g_plain[0], x.grad.norm(dim=-1).mean(0).numpy(), rtol=1e-10)
+    # through a plain stack the gradient shrinks layer after layer; the shortcut keeps it
+    g_res = layer_gradient_norms(residual, inputs, seed=1)
+    assert np.all(np.diff(g_plain[:, -1]) > 0)
+    assert g_res[1, -1] > 100 * g_plain[1, -1]
+
+
+def test_layer_gradient_norms_errors():
+    stack = ResidualStack("gru", D, J, num_layers=2).double()
+    with pytest.raises(TypeError, match="ResidualStack"):
+        layer_gradient_norms(nn.GRU(D, J, batch_first=True), xs())
+    with pytest.raises(ValueError, match="readout must have shape"):
+        layer_gradient_norms(stack, xs(), readout=torch.ones(J + 1, dtype=torch.float64))
