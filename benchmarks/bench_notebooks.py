@@ -2,6 +2,7 @@
 
     python benchmarks/bench_notebooks.py                  # notebooks, then both builds
     python benchmarks/bench_notebooks.py --notebooks-only # just the notebooks
+    python benchmarks/bench_notebooks.py --notebooks-only 04 lab04   # only names containing these
 
 Every notebook listed in _toc.yml is executed with nbclient in its own folder (as the
 book build and Jupyter do), with a fresh kernel, and its wall time (kernel start
@@ -88,6 +89,8 @@ def main() -> int:
                         help="time the notebooks, skip the two book builds")
     parser.add_argument("--cell-timeout", type=int, default=600,
                         help="seconds one cell may run before it counts as failed (default 600)")
+    parser.add_argument("only", nargs="*", metavar="NAME",
+                        help="time only the notebooks whose path contains one of these strings")
     args = parser.parse_args()
 
     print(f"Python {platform.python_version()} on {platform.platform()}, "
@@ -95,7 +98,11 @@ def main() -> int:
     ok = True
 
     rows = []
-    for path in toc_notebooks():
+    notebooks = [p for p in toc_notebooks()
+                 if not args.only or any(part in str(p.relative_to(ROOT)) for part in args.only)]
+    if not notebooks:
+        parser.error(f"no notebook of _toc.yml matches {args.only}")
+    for path in notebooks:
         name = str(path.relative_to(ROOT))
         print(f"running {name} ...", flush=True)
         seconds, error = run_notebook(path, args.cell_timeout)

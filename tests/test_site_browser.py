@@ -36,9 +36,17 @@ PAGES = {
     "chapter01": "chapters/01_recurrent_unit.html",
     "chapter02": "chapters/02_language_models.html",
     "chapter03": "chapters/03_vanishing_exploding_gradients.html",
+    "chapter04": "chapters/04_gru.html",
+    "chapter05": "chapters/05_lstm.html",
+    "chapter06": "chapters/06_bidirectional.html",
+    "chapter07": "chapters/07_stacked.html",
     "lab01": "labs/lab01_rnn_from_scratch.html",
     "lab02": "labs/lab02_generate_names.html",
     "lab03": "labs/lab03_watching_gradients_vanish.html",
+    "lab04": "labs/lab04_build_a_gru.html",
+    "lab05": "labs/lab05_build_an_lstm.html",
+    "lab06": "labs/lab06_look_both_ways.html",
+    "lab07": "labs/lab07_go_deeper.html",
     "search": "search.html?q=recurrent",
 }
 
