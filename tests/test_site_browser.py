@@ -1,19 +1,30 @@
 """The built site, opened in a real (headless) browser with no internet.
 
-Serves ``_build/html`` on 127.0.0.1 and drives Debian's Chromium through Playwright:
-math is typeset by the vendored MathJax, every image loads, the console stays clean,
-no request leaves 127.0.0.1, and solutions stay hidden until clicked. Full-page
-screenshots go to test-artifacts/screenshots/.
+Serves ``_build/html`` on 127.0.0.1 and drives Debian's Chromium through Playwright over
+EVERY page: each page of _toc.yml (read at collection time, so a new page is walked
+without editing this file), the index.html redirect, genindex.html and search.html; a
+test fails if a TOC page was not built or if the build holds a page the walk skips.
+On each page: math is typeset by the vendored MathJax, every image loads, the console
+stays clean, no request leaves 127.0.0.1, the page's weight stays under 5 MB, every
+scrubbable exploration responds to its slider, and solutions stay hidden until clicked.
+At phone width (390 x 844) no page scrolls sideways. Full-page screenshots (and phone
+screenshots of the home page, chapter 1 and lab 1) go to test-artifacts/screenshots/.
 
-Needs /usr/bin/chromium (``apt-get install chromium``). Without it the tests are
+Page weight is measured twice: from the files (scripts/site_weight.py: the HTML plus every
+local file it references) and in the browser (the bytes of every response while the page
+loads, in test-artifacts/loaded-bytes/).
+
+Needs /usr/bin/chromium (``apt-get install chromium``). Without it the browser tests are
 skipped, except under CI (env CI set), where they fail.
 """
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,27 +39,47 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+LOADED_BYTES = ROOT / "test-artifacts" / "loaded-bytes"   # one file per page: path, bytes
 
-# name -> page, relative to the site root
-PAGES = {
-    "home": "index.html",
-    "notation": "notation.html",
-    "chapter01": "chapters/01_recurrent_unit.html",
-    "chapter02": "chapters/02_language_models.html",
-    "chapter03": "chapters/03_vanishing_exploding_gradients.html",
-    "chapter04": "chapters/04_gru.html",
-    "chapter05": "chapters/05_lstm.html",
-    "chapter06": "chapters/06_bidirectional.html",
-    "chapter07": "chapters/07_stacked.html",
-    "lab01": "labs/lab01_rnn_from_scratch.html",
-    "lab02": "labs/lab02_generate_names.html",
-    "lab03": "labs/lab03_watching_gradients_vanish.html",
-    "lab04": "labs/lab04_build_a_gru.html",
-    "lab05": "labs/lab05_build_an_lstm.html",
-    "lab06": "labs/lab06_look_both_ways.html",
-    "lab07": "labs/lab07_go_deeper.html",
+sys.path.insert(0, str(ROOT / "scripts"))
+from conftest import source_of  # noqa: E402
+from course_toc import toc_files  # noqa: E402
+from site_weight import MB, LIMIT_MB, site_pages, site_weights  # noqa: E402
+
+# Pages that every Jupyter Book site has besides those of _toc.yml.
+EXTRA_PAGES = {
+    "home": "index.html",                 # forwards to the root page of the TOC
+    "genindex": "genindex.html",
     "search": "search.html?q=recurrent",
 }
+
+
+def _page_name(docname: str) -> str:
+    """A short test id and screenshot name: chapter01, lab03, notation, intro, ..."""
+    folder, _, stem = docname.rpartition("/")
+    if folder == "chapters" and stem[:2].isdigit():
+        return f"chapter{stem[:2]}"
+    if folder == "labs" and stem.startswith("lab"):
+        return stem[:5]
+    return docname.replace("/", "-")
+
+
+def site_page_list() -> dict[str, str]:
+    """name -> page (relative to the site root): every page of _toc.yml, in reading order,
+    then the pages Jupyter Book adds. Read from _toc.yml at collection time, so a page added
+    to the TOC is walked without touching this file."""
+    pages = {_page_name(doc): f"{doc}.html" for doc in toc_files(ROOT)}
+    for name, path in EXTRA_PAGES.items():
+        pages.setdefault(name, path)
+    return pages
+
+
+PAGES = site_page_list()
+TOC_PAGES = {name: path for name, path in PAGES.items() if name not in EXTRA_PAGES}
+# At phone width: an iPhone 12 to 15 viewport, in CSS pixels.
+PHONE = {"width": 390, "height": 844}
+PHONE_TOLERANCE_PX = 2
+PHONE_SCREENSHOTS = ("home", "chapter01", "lab01")
 
 
 def _require_browser():
@@ -110,8 +141,9 @@ class _Visit:
         self.failed: list[str] = []
 
 
-def _open(browser, url: str, redirect_to: str | None = None):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+def _open(browser, url: str, redirect_to: str | None = None, viewport: dict | None = None):
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                  service_workers="block")
     page = context.new_page()
     visit = _Visit()
     page.on("request", lambda r: visit.requests.append(r.url))
@@ -143,15 +175,63 @@ def _open(browser, url: str, redirect_to: str | None = None):
     return context, page, visit
 
 
+def _redirect_target(file: Path) -> str | None:
+    meta = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"',
+                     file.read_text(encoding="utf-8"))
+    return meta.group(1) if meta else None
+
+
+def _built_file(built_site: Path, path: str) -> Path:
+    file = built_site / urlparse(path).path
+    if not file.is_file():
+        pytest.fail(f"{path} was not built (it is in _toc.yml or is a standard page)",
+                    pytrace=False)
+    return file
+
+
+_MATH = re.compile(r"\$\$|\$[^\s$][^$\n]*?\$|\{math\}|\\begin\{")
+
+
+def _source_has_math(name: str) -> bool:
+    """Whether the page's source writes math (so the page must show typeset math)."""
+    if name not in TOC_PAGES:
+        return False
+    source = source_of(TOC_PAGES[name][:-len(".html")])
+    if source.suffix == ".ipynb":
+        cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = source.read_text(encoding="utf-8")
+    return bool(_MATH.search(text))
+
+
+def test_every_page_is_walked(built_site):
+    """Every page of _toc.yml was built, and the walk below covers every page the build made."""
+    missing = sorted(path for path in TOC_PAGES.values() if not (built_site / path).is_file())
+    assert not missing, f"pages of _toc.yml missing from the build: {missing}"
+    walked = {urlparse(path).path for path in PAGES.values()}
+    built = {p.relative_to(built_site).as_posix() for p in site_pages(built_site)}
+    unwalked = sorted(built - walked)
+    assert not unwalked, (f"the build holds pages the browser test does not open: {unwalked} "
+                          "(add them to _toc.yml, or to EXTRA_PAGES if Sphinx makes them)")
+
+
+def test_every_page_weighs_under_the_limit(built_site):
+    """Each page with the local files it references (scripts/site_weight.py) stays under 5 MB."""
+    weights = site_weights(built_site)
+    missing = {w.page: w.missing for w in weights if w.missing}
+    assert not missing, f"pages reference local files that do not exist: {missing}"
+    heavy = {w.page: round(w.total_bytes / MB, 2) for w in weights
+             if w.total_bytes >= LIMIT_MB * MB}
+    assert not heavy, (f"pages at or over {LIMIT_MB} MB with their assets (MB): {heavy}; "
+                       "run scripts/site_weight.py for the breakdown")
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_renders_offline(name, browser, server, built_site):
     path = PAGES[name]
-    file = built_site / urlparse(path).path
-    if not file.is_file():
-        pytest.fail(f"{path} was not built")
-    meta = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"',
-                     file.read_text(encoding="utf-8"))
-    context, page, visit = _open(browser, f"{server}/{path}", meta.group(1) if meta else None)
+    file = _built_file(built_site, path)
+    context, page, visit = _open(browser, f"{server}/{path}", _redirect_target(file))
     try:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -183,8 +263,9 @@ def test_page_renders_offline(name, browser, server, built_site):
                 f"{path}: only {math['typeset']} of {math['total']} math elements were typeset "
                 "by MathJax (is _static/mathjax/ served?)")
         assert not math["errors"], f"{path}: MathJax reports TeX errors: {math['errors']}"
-        if name in ("notation", "chapter01", "chapter02", "chapter03"):
-            assert math["containers"] > 0, f"{path} should contain typeset math"
+        if _source_has_math(name):
+            assert math["containers"] > 0, (
+                f"{path}: its source writes math, but the page shows no typeset math")
 
         # 5. Every image loaded (the theme's hidden icons included).
         broken = page.evaluate("""() => Array.from(document.images)
@@ -192,12 +273,25 @@ def test_page_renders_offline(name, browser, server, built_site):
             .map(img => img.getAttribute('src'))""")
         assert not broken, f"{path}: images that did not load: {broken}"
 
-        # 6. The search works offline (its index is a local file).
+        # 6. What the browser loaded for this page (HTML, scripts, styles, fonts, images,
+        # including what scripts fetched on their own) stays under the weight limit.
+        # (Not counted: the result pages that search.html fetches to show their excerpts.)
+        loaded = page.evaluate("""() => performance.getEntriesByType('navigation')
+            .concat(performance.getEntriesByType('resource'))
+            .filter(e => !(['fetch', 'xmlhttprequest'].includes(e.initiatorType)
+                           && /\\.(html|txt)$/.test(new URL(e.name).pathname)))
+            .reduce((sum, e) => sum + (e.decodedBodySize || 0), 0)""")
+        LOADED_BYTES.mkdir(parents=True, exist_ok=True)
+        (LOADED_BYTES / f"{name}.txt").write_text(f"{path}\t{loaded}\n")
+        assert loaded < LIMIT_MB * MB, (
+            f"{path}: the browser loaded {loaded / MB:.2f} MB for it, over {LIMIT_MB} MB")
+
+        # 7. The search works offline (its index is a local file).
         if name == "search":
             page.wait_for_selector("#search-results ul.search li", timeout=15_000)
             assert page.locator("#search-results ul.search li").count() > 0, "search found nothing"
 
-        # 7. Every scrubbable exploration responds to its slider: the shown frame changes.
+        # 8. Every scrubbable exploration responds to its slider: the shown frame changes.
         frames = page.evaluate("""() => Array.from(document.querySelectorAll('.exploration')).map(box => {
             const slider = box.querySelector('input[type=range]');
             const img = box.querySelector('img');
@@ -210,10 +304,10 @@ def test_page_renders_offline(name, browser, server, built_site):
         })""")
         stuck = [f["why"] for f in frames if not f["ok"]]
         assert not stuck, f"{path}: explorations that do not respond to their slider: {stuck}"
-        if name.startswith("chapter"):
+        if TOC_PAGES.get(name, "").startswith("chapters/"):
             assert frames, f"{path}: a chapter should have at least one scrubbable exploration"
 
-        # 8. Solutions (<details>) start closed, their code hidden until clicked.
+        # 9. Solutions (<details>) start closed, their code hidden until clicked.
         count = page.locator("details").count()
         for i in range(count):
             details = page.locator("details").nth(i)
@@ -227,5 +321,56 @@ def test_page_renders_offline(name, browser, server, built_site):
             page.evaluate("() => { document.activeElement && document.activeElement.blur();"
                           " window.scrollTo(0, 0); }")
             page.screenshot(path=str(SCREENSHOTS / f"{name}-solutions-open.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_fits_phone_width(name, browser, server, built_site):
+    """At phone width the page itself never scrolls sideways: wide tables, code and equations
+    scroll inside their own boxes (the theme gives them overflow: auto)."""
+    path = PAGES[name]
+    file = _built_file(built_site, path)
+    context, page, _ = _open(browser, f"{server}/{path}", _redirect_target(file), viewport=PHONE)
+    try:
+        if name in PHONE_SCREENSHOTS:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"))
+            exploration = page.locator(".exploration")
+            if exploration.count():
+                exploration.first.scroll_into_view_if_needed()
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-phone-exploration.png"))
+                page.evaluate("() => window.scrollTo(0, 0)")
+        width = page.evaluate("""() => ({page: document.scrollingElement.scrollWidth,
+                                         viewport: window.innerWidth})""")
+        if width["page"] <= PHONE["width"] + PHONE_TOLERANCE_PX:
+            return
+        # Name the culprits: elements sticking out of the viewport that no ancestor clips
+        # or scrolls, the outermost first.
+        culprits = page.evaluate("""(limit) => {
+            const scrolls = el => { for (let a = el.parentElement; a && a !== document.body;
+                                         a = a.parentElement) {
+                    const o = getComputedStyle(a).overflowX;
+                    if (['auto', 'scroll', 'hidden', 'clip'].includes(o)) return true;
+                } return false; };
+            // Off-canvas drawers (the theme's sidebars) are fixed and hidden: not culprits.
+            const fixed = el => { for (let a = el; a; a = a.parentElement)
+                    if (getComputedStyle(a).position === 'fixed') return true;
+                return false; };
+            const out = [];
+            for (const el of document.body.querySelectorAll('*')) {
+                const r = el.getBoundingClientRect();
+                if (r.width && r.right > limit && el.checkVisibility() && !fixed(el)
+                        && !scrolls(el) && !out.some(o => o.el === el.parentElement)) {
+                    const cls = el.getAttribute('class') || '';
+                    out.push({el, text: `<${el.tagName.toLowerCase()} class="${cls}"> ` +
+                              `"${el.textContent.trim().slice(0, 60)}" (right edge at ` +
+                              `${Math.round(r.right)} px)`});
+                    if (out.length >= 8) break;
+                }
+            }
+            return out.map(o => o.text); }""", PHONE["width"] + PHONE_TOLERANCE_PX)
+        pytest.fail(f"{path} at {PHONE['width']} px wide is {width['page']} px wide: the page "
+                    f"scrolls sideways. Elements sticking out: {culprits}", pytrace=False)
     finally:
         context.close()
