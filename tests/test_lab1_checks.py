@@ -1,10 +1,8 @@
 """Lab 1's checks: solutions pass, stubs read "not attempted", typical mistakes are named."""
-import importlib.util
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -16,27 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "labs" / "lab01_rnn_from_scratch.ipynb"
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
-from sync_solutions import stub_names  # noqa: E402
+from lab_files import load_lab  # noqa: E402
 from wrong_answers.lab1 import WRONG_ANSWERS  # noqa: E402
 
 
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("lab1_solutions", ROOT / "labs/solutions/lab1.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SOLUTIONS = load_solutions()
+LAB = load_lab(1)
+SOLUTIONS = LAB.solutions
 
 
 def notebook_stubs() -> dict:
     """The exercise functions exactly as the committed notebook defines them."""
-    namespace = {"np": np}
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if stub_names(cell):
-            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-    return {name: namespace[name] for name in CHECKS}
+    return LAB.stubs
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():

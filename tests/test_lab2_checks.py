@@ -1,13 +1,11 @@
 """Lab 2's checks: solutions pass, stubs read "not attempted", typical mistakes are named;
 the rigged test models and the statistics behind the sampling check; PropertyCheck."""
 import copy
-import importlib.util
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -22,27 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "labs" / "lab02_generate_names.ipynb"
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
-from sync_solutions import stub_names  # noqa: E402
+from lab_files import load_lab  # noqa: E402
 from wrong_answers.lab2 import WRONG_ANSWERS  # noqa: E402
 
 
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("lab2_solutions", ROOT / "labs/solutions/lab2.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SOLUTIONS = load_solutions()
+LAB = load_lab(2)
+SOLUTIONS = LAB.solutions
 
 
 def notebook_stubs() -> dict:
     """The exercise functions exactly as the committed notebook defines them."""
-    namespace = {"np": np, "torch": torch, "F": F, "data": data}
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if stub_names(cell):
-            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-    return {name: namespace[name] for name in CHECKS}
+    return LAB.stubs
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():

@@ -1,12 +1,10 @@
 """Lab 5's checks: the references equal torch.nn.LSTM, other right answers pass, every known
 mistake is named, the cases make every term observable."""
 import copy
-import importlib.util
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -19,27 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "labs" / "lab05_build_an_lstm.ipynb"
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
-from sync_solutions import stub_names  # noqa: E402
+from lab_files import load_lab  # noqa: E402
 from wrong_answers.lab5 import WRONG_ANSWERS  # noqa: E402
 
 
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("lab5_solutions", ROOT / "labs/solutions/lab5.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SOLUTIONS = load_solutions()
+LAB = load_lab(5)
+SOLUTIONS = LAB.solutions
 
 
 def notebook_stubs() -> dict:
     """The exercise functions exactly as the committed notebook defines them."""
-    namespace = {"np": np, "torch": torch}
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if stub_names(cell):
-            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
-    return {name: namespace[name] for name in CHECKS}
+    return LAB.stubs
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():

@@ -4,7 +4,6 @@ equal torch.nn's bidirectional modules, and the cases expose what they must.
 (Solutions pass, stubs read "not attempted" and tests/wrong_answers/lab6.py is rejected by
 name in tests/test_lab_contract.py, as for every lab.)
 """
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -25,16 +24,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
 from sync_solutions import stub_names  # noqa: E402
 from wrong_answers.lab6 import WRONG_ANSWERS  # noqa: E402
+from lab_files import load_lab  # noqa: E402
 
 
-def load_solutions():
-    spec = importlib.util.spec_from_file_location("lab6_solutions", ROOT / "labs/solutions/lab6.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SOLUTIONS = load_solutions()
+SOLUTIONS = load_lab(6).solutions
 
 
 def notebook_namespace() -> dict:

@@ -5,44 +5,18 @@ reference, the notebook's untouched stubs read "not attempted", and every typica
 answer in tests/wrong_answers/labN.py is rejected with a message naming the mistake.
 Lab-specific behaviour stays in tests/test_labN_checks.py.
 """
-import importlib
-import importlib.util
-import sys
 from collections import Counter
-from functools import cache
-from pathlib import Path
 
-import nbformat
-import numpy as np
 import pytest
-import torch
-from torch.nn import functional as F
 
-from utils import data
+from lab_files import lab_numbers, load_lab
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(Path(__file__).parent))
-from sync_solutions import stub_names  # noqa: E402
-
-LABS = sorted(int(p.stem[3:]) for p in (ROOT / "labs" / "solutions").glob("lab*.py"))
+LABS = lab_numbers()
 
 
-@cache
 def lab(n: int):
     """(checks, solutions module, wrong answers, stubs) of lab n."""
-    checks = importlib.import_module(f"utils.checks.lab{n}").CHECKS
-    spec = importlib.util.spec_from_file_location(f"lab{n}_solutions", ROOT / f"labs/solutions/lab{n}.py")
-    solutions = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(solutions)
-    wrong = importlib.import_module(f"wrong_answers.lab{n}").WRONG_ANSWERS
-    (notebook,) = (ROOT / "labs").glob(f"lab{n:02d}_*.ipynb")
-    namespace = {"np": np, "torch": torch, "F": F, "data": data}
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if stub_names(cell):
-            exec(compile(cell.source, str(notebook), "exec"), namespace)
-    stubs = {name: namespace[name] for name in checks}
-    return checks, solutions, wrong, stubs
+    return load_lab(n)[:4]
 
 
 def exercises():
