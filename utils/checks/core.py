@@ -749,6 +749,20 @@ def use_learner_or_reference(fn, check: Check) -> Callable:
     return check.reference
 
 
+def random_recurrent_module(module_class, rng, D: int, J: int, num_layers: int = 1):
+    """A float64 ``torch.nn.RNN/GRU/LSTM`` (batch-first) whose weights and BOTH biases are
+    drawn from the numpy generator ``rng`` in [-2/sqrt(J), 2/sqrt(J)], so every term of a
+    learner's conversion is observable; the global torch generator is not touched."""
+    import torch
+    with torch.random.fork_rng(devices=[]):
+        module = module_class(D, J, num_layers=num_layers, batch_first=True).double()
+    bound = 2.0 / J ** 0.5
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
+    return module
+
+
 class HintedCheck(Check):
     """A ``Check`` that explains more: hints for errors raised by the learner's code, hints
     for a wrong structure, a tip for inputs changed in place, and renamed parts.

@@ -28,13 +28,12 @@ weights and BOTH biases are drawn non-zero, D != J, D = J and a two-layer module
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from .core import Case, HintedCheck, Mistake, values_match
+from .core import Case, HintedCheck, Mistake, random_recurrent_module, values_match
 
 SIMPLE_PARAMS = ("U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
 GRU_PARAMS = ("U_r", "W_r", "b_r", "U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
@@ -426,15 +425,8 @@ def reference_params_from_torch_gru(gru):
 
 
 def make_torch_gru(rng: np.random.Generator, D: int, J: int, num_layers: int = 1) -> nn.GRU:
-    """A float64 torch.nn.GRU with weights and both biases drawn from ``rng`` (the global
-    torch generator is not touched)."""
-    with torch.random.fork_rng(devices=[]):
-        gru = nn.GRU(D, J, num_layers=num_layers, batch_first=True).double()
-    bound = 1.0 / math.sqrt(J)
-    with torch.no_grad():
-        for p in gru.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-2 * bound, 2 * bound, size=tuple(p.shape))))
-    return gru
+    """A float64 nn.GRU with weights and both biases drawn from ``rng``."""
+    return random_recurrent_module(nn.GRU, rng, D, J, num_layers)
 
 
 TORCH_SPECS = (  # D, J, layers, label

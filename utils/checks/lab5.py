@@ -24,13 +24,12 @@ Four exercises, each compared with a reference computed at check time:
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from .core import Case, HintedCheck, Mistake, values_match
+from .core import Case, HintedCheck, Mistake, random_recurrent_module, values_match
 
 GATES = ("f", "i", "o", "c")           # forget, input (write), output (read) gate; candidate c̃
 TORCH_ORDER = ("i", "f", "c", "o")     # PyTorch's row blocks i, f, g, o (its g is our c̃)
@@ -376,15 +375,8 @@ def _params_variant(lstm, order=TORCH_ORDER, bias="both", swap_UW=False, transpo
 
 
 def make_torch_lstm(rng: np.random.Generator, D: int, J: int, num_layers: int = 1) -> nn.LSTM:
-    """A float64 torch.nn.LSTM with weights and both biases drawn from ``rng`` (the torch
-    generator is not touched)."""
-    with torch.random.fork_rng(devices=[]):
-        lstm = nn.LSTM(D, J, num_layers=num_layers, batch_first=True).double()
-    bound = 1.0 / math.sqrt(J)
-    with torch.no_grad():
-        for p in lstm.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-2 * bound, 2 * bound, size=tuple(p.shape))))
-    return lstm
+    """A float64 nn.LSTM with weights and both biases drawn from ``rng``."""
+    return random_recurrent_module(nn.LSTM, rng, D, J, num_layers)
 
 
 TORCH_SPECS = (  # D, J, layers, label
