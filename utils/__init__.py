@@ -12,12 +12,13 @@ Modules:
     tagging      per-position labels: word boundaries, look-ahead
     gates        record a gated cell's gates and states over a sequence
     stacking     stacked networks: orders of computation, residual stacks, depth gradients
+    claims       sentences about results: computed (say) or checked as the notebook runs (check)
 """
-from . import (baselines, cells, checkpoints, checks, data, diagrams, environment, explore,
+from . import (baselines, cells, checkpoints, checks, claims, data, diagrams, environment, explore,
                gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, stacking,
                tagging, tasks, training)
 from .environment import get_device, seed_everything, setup
 
-__all__ = ["baselines", "cells", "checkpoints", "checks", "data", "diagrams", "environment",
+__all__ = ["baselines", "cells", "checkpoints", "checks", "claims", "data", "diagrams", "environment",
            "explore", "gates", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
            "stacking", "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]

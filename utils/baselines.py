@@ -27,9 +27,19 @@ NEVER_NEXT = (Vocab([]).pad_id, Vocab([]).bos_id)   # <PAD> and <BOS> are never 
 IMPOSSIBLE = -1e30   # stands in for log 0 there: finite, so a zero mask times it stays 0
 
 
-def uniform_loss(num_choices: int) -> float:
-    """Cross-entropy of the uniform guess over num_choices tokens: log(num_choices) nats."""
-    return math.log(expect_positive_int(num_choices, "num_choices"))
+def uniform_loss(choices) -> float:
+    """The uniform baseline, defined once for the whole course: log of the number of tokens
+    that can be predicted, in nats.
+
+    choices: a Vocab (every token but <PAD> and <BOS>, which never come next) or the number
+    of possible next tokens (int), e.g. the K classes of a model without special tokens.
+    """
+    if isinstance(choices, Vocab):
+        return math.log(len(choices) - len(NEVER_NEXT))
+    if isinstance(choices, bool) or not isinstance(choices, numbers.Integral):
+        raise TypeError(f"choices must be a Vocab or a positive int (the number of tokens that "
+                        f"can come next), got {type(choices).__name__}")
+    return math.log(expect_positive_int(choices, "choices"))
 
 
 class BigramLM(nn.Module):

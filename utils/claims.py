@@ -1,0 +1,103 @@
+"""Claims: the sentences about results that a notebook computes or checks as it runs.
+
+A sentence that states a measured number must not drift from the number the notebook
+measured. Two tools keep every such sentence true, on every run and every machine:
+
+* ``say(text)`` shows a sentence (Markdown) built by the code cell that holds it, with
+  the computed numbers inserted, e.g. ``say(f"The GRU recalls {acc:.0%} of the keys.")``.
+  The cell is tagged ``remove-input`` so the website shows only the sentence; Jupyter and
+  Colab show the code and the sentence.
+* ``check(claim, holds, measured)`` asserts a claim that the prose makes in words (no
+  number), with the margin measured over several seeds, and prints it with a tick. If a
+  later change breaks the claim, the notebook stops there with ``ClaimFailed`` (the book
+  build fails) instead of showing a sentence its output contradicts.
+
+    check("the GRU recalls at least 90% of keys at every distance, in every seed",
+          gru.min() >= 0.9, measured=f"lowest {gru.min():.0%}")
+    # -> ✓ the GRU recalls at least 90% of keys at every distance, in every seed (lowest 100%)
+
+``tests/test_prose_claims.py`` reads every chapter and lab and fails on a numeral in the
+prose that is neither produced by ``say`` nor on that page's reviewed list of numbers that
+are set, not measured (``tests/prose_numbers/``).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+
+class ClaimFailed(AssertionError):
+    """A claim the prose makes about a result does not hold for the result just computed."""
+
+
+def _as_bool(holds, name: str = "holds") -> bool:
+    if isinstance(holds, (bool, np.bool_)):
+        return bool(holds)
+    if isinstance(holds, torch.Tensor) and holds.numel() == 1 and holds.dtype == torch.bool:
+        return bool(holds.item())
+    raise TypeError(f"{name} must be a bool (the claim's condition, e.g. acc.min() >= 0.9), "
+                    f"got {type(holds).__name__}")
+
+
+def check(claim: str, holds, measured: str = "") -> None:
+    """Assert that ``claim`` holds for the results just computed and print it with a tick.
+
+    claim: the claim in words, as the prose states it (non-empty str).
+    holds: whether it holds (a bool, computed from the results with the margin measured
+        over seeds, e.g. ``min(accuracies) >= 0.9``).
+    measured: optional text with the values behind it, printed beside the claim.
+    Raises ClaimFailed (naming the claim and the values) when ``holds`` is False.
+    """
+    if not isinstance(claim, str) or not claim.strip():
+        raise TypeError(f"claim must be a non-empty str, got {claim!r}")
+    if not isinstance(measured, str):
+        raise TypeError(f"measured must be a str, got {type(measured).__name__}")
+    ok = _as_bool(holds)
+    detail = f" ({measured})" if measured else ""
+    if not ok:
+        raise ClaimFailed(f"The prose claims: {claim}; but the results just computed say "
+                          f"otherwise{detail}. Change the sentence or the experiment.")
+    print(f"\u2713 {claim}{detail}")
+
+
+def say(text: str):
+    """Show ``text`` (Markdown, with computed numbers already inserted) as a sentence of the
+    page. Returns the displayed object (IPython's Markdown), or prints outside IPython."""
+    if not isinstance(text, str) or not text.strip():
+        raise TypeError(f"text must be a non-empty str, got {text!r}")
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # plain Python: print the sentence
+        print(text)
+        return None
+    if get_ipython() is None:
+        print(text)
+        return None
+    shown = Markdown(text)
+    display(shown)
+    return shown
+
+
+def pct(x, digits: int = 0) -> str:
+    """A share (0..1) as a percentage: pct(0.8765) -> '88%', pct(0.8765, 1) -> '87.7%'."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x):
+        raise ValueError(f"x must be a finite real number (a share between 0 and 1), got {x!r}")
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 0:
+        raise ValueError(f"digits must be a non-negative integer, got {digits!r}")
+    return f"{100 * float(x):.{int(digits)}f}%"
+
+
+def span(values, fmt: str = "{:.0%}") -> str:
+    """The range of several seeds' results as text: span([0.5, 0.7]) -> '50%-70%' (one value
+    when all are equal to the shown precision)."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"values must be a non-empty list of finite numbers, got {values!r}")
+    lo, hi = fmt.format(arr.min()), fmt.format(arr.max())
+    return lo if lo == hi else f"{lo}\u2013{hi}"
+
+
+__all__ = ["ClaimFailed", "check", "say", "pct", "span"]
