@@ -40,18 +40,32 @@ FOREIGN = {
     r"W_\{ya\}": "Ng's output weights (ours: V)",
     r"W_a(?![\w{])": "Ng's stacked weights",
     r"b_a(?![\w{])": "Ng's hidden bias (ours: b)",
-    r"b_y(?![\w{])": "Ng's output bias (ours: c)",
     r"\\langle": "Ng's <t> superscript (ours: subscript t)",
     r"\\Gamma_[fo](?![\w{])": "Ng's LSTM gate (ours: f_t, o_t)",
     r"[hxy]\}?\^\{\(t\)\}": "CS224N's (t) superscript (ours: subscript t)",
     r"W_[hxe](?![\w{])": "CS224N's weights (ours: W, U)",
-    r"b_[12](?![\w{])": "CS224N's biases (ours: b, c)",
+    r"b_[12](?![\w{])": "CS224N's biases (ours: b, b_y)",
     r"W_\{[ih][a-z\\]": "PyTorch's weights (ours: U_*, W_*)",
     r"b_\{[ih][a-z\\]": "PyTorch's biases (ours: b_*)",
 }
 NAMES_ANOTHER_NOTATION = re.compile(
     r"\bNg\b|CS224N|PyTorch|torch\.|Cho\b|[Tt]extbook|Goodfellow|Keras|other course|"
     r"notation of")
+
+# Symbols with one meaning in this course (notation.md), written with another meaning
+# (math with spaces removed, unless marked "text").
+REUSED = {
+    r"o_\{?t\}?=V": "o for the logits (o is the LSTM output gate; the logits are s_t)",
+    r"Vh_\{?t\}?\+c(?![\w{])": "c for the output bias (c is the memory cell; the output bias is b_y)",
+    r"\\sigma_\{?\\max": "sigma for the largest singular value (sigma is the sigmoid; write \\|W\\|_2)",
+    r"(?:\\prod|\\sum)_\{k=": "k as a step index (k is a distance in steps; index steps with t or tau)",
+    r"(?<![\w\\])T\(": "T as a function or gate (T is the sequence length; the highway gate is Gamma_hw)",
+    r"z\^\{\[": "z^[l] as a layer's quantity (z is PyTorch's GRU gate; see notation.md)",
+}
+REUSED_TEXT = {
+    r"spectral radius\s+\$s\$|\$s\$\s*\(the spectral radius": "s for the spectral radius (rho)",
+    r"output bias\s+\$c\$": "c for the output bias (b_y)",
+}
 
 MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
 CODE = re.compile(r"`([^`]+)`")
@@ -363,3 +377,51 @@ def test_foreign_symbol_check_can_fail():
     assert len(foreign_symbols([("x", ours)])) == 2
     quoted = "## The recurrence\n\nAndrew Ng writes $W_{aa}$ where we write $W$."
     assert foreign_symbols([("x", quoted)]) == []
+
+
+def reused_symbols(cells: list[tuple[str, str]]) -> list[str]:
+    """Symbols that notation.md gives one meaning, written with another one, outside tables
+    and outside paragraphs that quote another notation."""
+    found, heading = [], ""
+    for cell_id, source in cells:
+        previous = ""
+        for block in _blocks(source):
+            if block.startswith("#"):
+                heading = block
+            context = block + "\n" + previous + "\n" + heading
+            previous = block
+            if block.startswith("|") or NAMES_ANOTHER_NOTATION.search(context):
+                continue
+            for pattern, what in REUSED_TEXT.items():
+                if re.search(pattern, block):
+                    found.append(f"cell {cell_id}: uses {what}")
+            for m in MATH.finditer(block):
+                tex = re.sub(r"\s+", "", m.group(1) or m.group(2))
+                for pattern, what in REUSED.items():
+                    if re.search(pattern, tex):
+                        found.append(f"cell {cell_id}: ${(m.group(1) or m.group(2)).strip()}$ "
+                                     f"uses {what}")
+    return found
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, NOTATION], ids=lambda p: p.stem)
+def test_no_symbol_has_two_meanings(path):
+    """A symbol keeps the one meaning notation.md gives it, on every page."""
+    cells = (notebook_markdown(path) if path.suffix == ".ipynb"
+             else [("page", path.read_text(encoding="utf-8"))])
+    found = reused_symbols(cells)
+    assert not found, (f"{path.relative_to(ROOT)} gives a symbol a second meaning "
+                       "(see notation.md):\n  " + "\n  ".join(found))
+
+
+@pytest.mark.parametrize("text", [
+    "The logits are $o_t = V h_t + c$.",                        # first edition, Chapter 1
+    "with spectral radius $s$ of the recurrent matrix",
+    "bounded by $\\sigma_{\\max}(W)$ to the power $k$",
+    "$$\\prod_{k=j+1}^{i} \\operatorname{diag}(\\tanh'(a_k)) W$$",
+    "a highway layer mixes $T(x) \\odot H(x)$ with its input",
+])
+def test_reused_symbol_check_can_fail(text):
+    assert reused_symbols([("x", "## Section\n\n" + text)])
+    quoted = "## Section\n\nIn Goodfellow's textbook: " + text
+    assert reused_symbols([("x", quoted)]) == []

@@ -307,7 +307,22 @@ def test_page_renders_offline(name, browser, server, built_site):
         if TOC_PAGES.get(name, "").startswith("chapters/"):
             assert frames, f"{path}: a chapter should have at least one scrubbable exploration"
 
-        # 9. Solutions (<details>) start closed, their code hidden until clicked.
+        # 9. No display equation is cut off: it fits its column, or it scrolls sideways in
+        # its own box (overflow-x auto or scroll), so every part of it can be read.
+        cut = page.evaluate("""() => Array.from(
+                document.querySelectorAll('mjx-container[display="true"]')).filter(c => {
+            const o = getComputedStyle(c).overflowX;
+            const scrolls = ['auto', 'scroll'].includes(o);
+            const column = c.closest('article') || document.body;
+            const inner = c.scrollWidth > c.clientWidth + 1;
+            const sticksOut = c.getBoundingClientRect().right >
+                              column.getBoundingClientRect().right + 1;
+            return sticksOut || (inner && !scrolls);
+        }).map(c => (c.closest('.math') || c).textContent.slice(0, 60))""")
+        assert not cut, (f"{path}: display equations wider than the column that do not scroll "
+                         f"(cut off at the right edge): {cut}")
+
+        # 10. Solutions (<details>) start closed, their code hidden until clicked.
         count = page.locator("details").count()
         for i in range(count):
             details = page.locator("details").nth(i)

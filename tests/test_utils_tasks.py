@@ -211,3 +211,61 @@ def test_input_gradient_norms_match_autograd_and_fall_with_distance():
         tasks.input_gradient_norms(nn.Linear(2, 2), ids, labels)
     with pytest.raises(ValueError, match=r"labels must have shape \(32,?\), got \(31,?\)"):
         tasks.input_gradient_norms(model, ids, labels[:31])
+
+
+def test_the_recipe_is_the_default_of_every_recall_run():
+    from utils.tasks import RECALL_RECIPE
+    import inspect
+    for fn in (tasks.train_recall, tasks.accuracy_vs_distance):
+        params = inspect.signature(fn).parameters
+        for name, value in RECALL_RECIPE.items():
+            if name in params:
+                assert params[name].default == value, (fn.__name__, name)
+    assert RECALL_RECIPE["lr"] == 1e-2 and RECALL_RECIPE["steps"] == 400
+
+
+@pytest.mark.parametrize("cell, value, block, total", [
+    ("lstm", 3.0, 1, 3.0),      # forget gate: block 1 of i, f, g, o
+    ("lstm", -1.0, 1, -1.0),
+    ("gru", -2.0, 1, 2.0),      # update gate b_u = -2: PyTorch's z = 1 - Gamma_u gets +2
+])
+def test_gate_bias_sets_the_keep_gate_in_the_course_convention(cell, value, block, total):
+    torch.manual_seed(0)
+    model = SequenceClassifier(13, 4, hidden_size=5, cell=cell, embedding_dim=3)
+    others = (model.core.bias_ih_l0 + model.core.bias_hh_l0).detach().clone()
+    tasks.gate_bias(cell, value)(model)
+    bias = (model.core.bias_ih_l0 + model.core.bias_hh_l0).detach()
+    J = 5
+    assert torch.allclose(bias[block * J:(block + 1) * J], torch.full((J,), total))
+    rest = torch.ones_like(bias, dtype=torch.bool)
+    rest[block * J:(block + 1) * J] = False
+    assert torch.equal(bias[rest], others[rest])
+
+
+def test_gate_bias_of_the_gru_keeps_the_state_by_default():
+    """Gamma_u = sigma(b_u) weights the new candidate: b_u = -4 keeps ~98% of h_{t-1}."""
+    torch.manual_seed(0)
+    model = SequenceClassifier(13, 4, hidden_size=8, cell="gru", embedding_dim=3)
+    tasks.gate_bias("gru", -4.0)(model)
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "weight_hh_l0"):
+            getattr(model.core, name).zero_()
+        h0 = torch.ones(1, 1, 8)
+        _, h1 = model.core(torch.zeros(1, 1, 3), h0)
+    # z = sigma(4) of the old state is kept, the candidate tanh(b_n) gets the rest
+    assert torch.all(h1 > 0.95)
+
+
+@pytest.mark.parametrize("args, error", [
+    (("rnn", 1.0), ValueError), (("lstm", float("nan")), ValueError),
+    (("lstm", "1"), ValueError), (("gru", True), ValueError),
+])
+def test_gate_bias_bad_input(args, error):
+    with pytest.raises(error):
+        tasks.gate_bias(*args)
+
+
+def test_gate_bias_needs_the_matching_torch_core():
+    model = SequenceClassifier(13, 4, hidden_size=5, cell="lstm", embedding_dim=3)
+    with pytest.raises(TypeError, match="torch.nn.GRU"):
+        tasks.gate_bias("gru", -2.0)(model)

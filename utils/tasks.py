@@ -9,8 +9,12 @@ is the key. A model must carry the key across ``distance`` steps; chance accurac
     ids, labels = task.sample(64, distance=20, generator=g)   # (64, 22), (64,)
     task.describe(ids[0])                                      # 'C f a h ... b ?'
 
-    sweep = accuracy_vs_distance("rnn", [5, 10, 20, 40], steps=400, seed=[0, 1, 2])
+    sweep = accuracy_vs_distance("rnn", [5, 10, 20, 40], seed=[0, 1, 2])
     plot_accuracy_vs_distance({"RNN": sweep})
+
+One recipe trains every cell the course compares on this task (Chapters 3, 4, 5 and Labs
+3, 4): ``RECALL_RECIPE``, the defaults of ``train_recall`` and ``accuracy_vs_distance``.
+Gate-bias initialisation is a separate variable: ``init=gate_bias("gru", -2.0)``.
 
 Token ids: 0..n_keys-1 are the keys, n_keys..n_keys+n_distractors-1 the distractors, and
 the last id, ``query_id``, the query mark.
@@ -28,7 +32,13 @@ from torch.nn import functional as F
 from .models import SequenceClassifier
 from .plotting import COLORS, CYCLE
 from .training import train
-from .validate import expect_positive_int, expect_positive_number, expect_tensor
+from .validate import expect_choice, expect_positive_int, expect_positive_number, expect_tensor
+
+
+RECALL_RECIPE = {"lr": 1e-2, "steps": 400, "clip_norm": 1.0, "hidden_size": 32,
+                 "embedding_dim": 16, "batch_size": 64}
+"""The one training recipe of the recall comparisons: Adam(lr), ``steps`` batches of fresh
+sequences, clipping by global norm, J hidden units, E-dimensional embeddings."""
 
 
 def _expect_distance(distance) -> int:
@@ -122,14 +132,45 @@ def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
     return float((predictions == labels).float().mean())
 
 
-def train_recall(cell: str, distance: int, task: RecallTask | None = None, steps: int = 400,
-                 lr: float = 1e-2, hidden_size: int = 32, embedding_dim: int = 16,
-                 batch_size: int = 64, clip_norm: float | None = 1.0, seed: int = 0,
+def gate_bias(cell: str, value: float):
+    """An ``init`` for train_recall / accuracy_vs_distance that sets the bias of the gate that
+    decides how much of the old state is kept, in the course's convention:
+    ``gate_bias("lstm", 1.0)``: forget gate bias b_f = 1 (keeps more: f = sigma(1) ~ 0.73);
+    ``gate_bias("gru", -2.0)``: update gate bias b_u = -2 (keeps more: Gamma_u = sigma(-2) ~ 0.12
+    of the new candidate). PyTorch's GRU gate z = 1 - Gamma_u gets bias -b_u. The bias is the
+    sum bias_ih + bias_hh: the block of bias_ih is set to the value, that of bias_hh to 0."""
+    cell = expect_choice(cell, "cell", ("gru", "lstm"))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    block, sign = (1, 1.0) if cell == "lstm" else (1, -1.0)   # LSTM i,f,g,o; GRU r,z,n: block 1
+
+    @torch.no_grad()
+    def init(model):
+        core = getattr(model, "core", None)
+        wanted = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
+        if not isinstance(core, wanted):
+            raise TypeError(f"gate_bias({cell!r}, ...) needs a model whose core is a "
+                            f"torch.nn.{wanted.__name__} (backend='torch'), got "
+                            f"{type(core).__name__}")
+        J = core.hidden_size
+        for layer in range(core.num_layers):
+            getattr(core, f"bias_ih_l{layer}")[block * J:(block + 1) * J].fill_(sign * value)
+            getattr(core, f"bias_hh_l{layer}")[block * J:(block + 1) * J].fill_(0.0)
+    return init
+
+
+def train_recall(cell: str, distance: int, task: RecallTask | None = None,
+                 steps: int = RECALL_RECIPE["steps"], lr: float = RECALL_RECIPE["lr"],
+                 hidden_size: int = RECALL_RECIPE["hidden_size"],
+                 embedding_dim: int = RECALL_RECIPE["embedding_dim"],
+                 batch_size: int = RECALL_RECIPE["batch_size"],
+                 clip_norm: float | None = RECALL_RECIPE["clip_norm"], seed: int = 0,
                  backend: str = "torch", init=None):
     """Train a fresh ``SequenceClassifier`` on the recall task at one distance.
 
-    Adam(lr), ``steps`` batches of fresh sequences, clipping by norm. ``init(model)``, if
-    given, runs after the model is built (e.g. to set a gate bias). -> (model, History)
+    Adam(lr), ``steps`` batches of fresh sequences, clipping by norm (defaults: RECALL_RECIPE).
+    ``init(model)``, if given, runs after the model is built (e.g. ``gate_bias("gru", -2.0)``).
+    -> (model, History)
     """
     task = task or RecallTask()
     seed = _expect_seed(seed)
@@ -143,7 +184,7 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None, steps
     return model, history
 
 
-def accuracy_vs_distance(cell: str, distances, steps: int = 400, seed=0,
+def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps"], seed=0,
                          task: RecallTask | None = None, n_test: int = 1000,
                          **train_kwargs) -> dict:
     """For every distance and seed: train a fresh model (``train_recall``), test it on fresh
@@ -221,5 +262,5 @@ def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
     return grad.norm(dim=-1).mean(dim=0).numpy()
 
 
-__all__ = ["RecallTask", "classification_loss", "recall_accuracy", "train_recall",
+__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "classification_loss", "recall_accuracy", "train_recall",
            "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]
