@@ -111,3 +111,24 @@ def test_heading_parser_sees_skips():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Title\n## A\n```\n# not a heading\n```\n#### skipped")])
     assert headings(nb) == [(1, "Title"), (2, "A"), (4, "skipped")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_computed_sentences_show_as_prose_on_the_site(path):
+    """A cell that writes a sentence with utils.claims.say hides its code on the website
+    (tag remove-input), so the page reads as prose; Jupyter and Colab show both."""
+    nb = read(path)
+    untagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                and re.search(r"\bsay\(", c.source)
+                and "remove-input" not in c.metadata.get("tags", [])]
+    assert not untagged, f"cells {untagged} call say(...) but are not tagged remove-input"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.parent.name == "chapters"],
+                         ids=lambda p: p.stem)
+def test_every_chapter_checks_its_claims(path):
+    """Every chapter runs experiments and states what they show: at least one claim is
+    asserted by utils.claims.check as the notebook runs (see tests/test_prose_claims.py)."""
+    nb = read(path)
+    assert any(re.search(r"\bcheck\(", c.source) for c in nb.cells if c.cell_type == "code"), (
+        f"{path.name} asserts none of its claims with utils.claims.check")
