@@ -61,6 +61,7 @@ REUSED = {
     r"(?:\\prod|\\sum)_\{k=": "k as a step index (k is a distance in steps; index steps with t or tau)",
     r"(?<![\w\\])T\(": "T as a function or gate (T is the sequence length; the highway gate is Gamma_hw)",
     r"z\^\{\[": "z^[l] as a layer's quantity (z is PyTorch's GRU gate; see notation.md)",
+    r"[ahxs]_\{?\\tau": "tau as a step index (tau is the sampling temperature; index steps with t' or j)",
 }
 REUSED_TEXT = {
     r"spectral radius\s+\$s\$|\$s\$\s*\(the spectral radius": "s for the spectral radius (rho)",
@@ -420,6 +421,7 @@ def test_no_symbol_has_two_meanings(path):
     "bounded by $\\sigma_{\\max}(W)$ to the power $k$",
     "$$\\prod_{k=j+1}^{i} \\operatorname{diag}(\\tanh'(a_k)) W$$",
     "a highway layer mixes $T(x) \\odot H(x)$ with its input",
+    "a small change of $h_{\\tau-1}$ changes $a_\\tau$",
 ])
 def test_reused_symbol_check_can_fail(text):
     assert reused_symbols([("x", "## Section\n\n" + text)])
