@@ -74,7 +74,7 @@ def test_reference_char_step_equals_charlm():
     model = models.CharLM(9, hidden_size=6, cell="lstm", embedding_dim=4, backend="torch").double()
     lm = {"E": model.embedding.weight.detach().numpy(),
           "lstm": lab5.reference_params_from_torch_lstm(model.core),
-          "V": model.head.weight.detach().numpy(), "c": model.head.bias.detach().numpy()}
+          "V": model.head.weight.detach().numpy(), "b_y": model.head.bias.detach().numpy()}
     ids = [1, 5, 7, 4, 8]
     with torch.no_grad():
         expected, _ = model(torch.tensor([ids]))
@@ -93,7 +93,7 @@ def test_solutions_equal_the_references_in_the_notebook_demo():
     model64 = copy.deepcopy(model).double()
     lm = {"E": model64.embedding.weight.detach().numpy(),
           "lstm": SOLUTIONS.params_from_torch_lstm(model64.core),
-          "V": model64.head.weight.detach().numpy(), "c": model64.head.bias.detach().numpy()}
+          "V": model64.head.weight.detach().numpy(), "b_y": model64.head.bias.detach().numpy()}
     ids = vocab.encode("abcab", bos=True)
     with torch.no_grad():
         expected = model64(torch.tensor([ids]))[0][0].numpy()
@@ -164,12 +164,12 @@ def params_as_views(lstm):                           # no copies: still the righ
 def step_with_one_hot_times_E(token, h_prev, c_prev, lm):
     x_t = np.eye(len(lm["E"]))[token] @ lm["E"]      # the same row, the long way
     h_t, c_t = SOLUTIONS.lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], h_t, c_t
+    return lm["V"] @ h_t + lm["b_y"], h_t, c_t
 
 
 def step_returning_a_list(token, h_prev, c_prev, lm):
     h_t, c_t = cell_with_stacked_matrices(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return [h_t @ lm["V"].T + lm["c"], h_t, c_t]
+    return [h_t @ lm["V"].T + lm["b_y"], h_t, c_t]
 
 
 OTHER_RIGHT_ANSWERS = [
@@ -284,4 +284,4 @@ def test_language_model_cases_cover_square_V_and_square_E():
     assert len(set(cases[0].sizes.values())) == 3
     assert any(c.sizes["K"] == c.sizes["J"] for c in cases)
     assert any(c.sizes["K"] == c.sizes["D"] for c in cases)
-    assert all(np.all(c.args["lm"]["c"] != 0) for c in cases)
+    assert all(np.all(c.args["lm"]["b_y"] != 0) for c in cases)

@@ -103,15 +103,17 @@ def bidirectional_with_the_course_module(forward_cell, backward_cell, xs):
     return output, torch.stack([forward_cell.hidden(fwd), backward_cell.hidden(bwd)])
 
 
-def summary_with_chunk(output):
+def summary_with_chunk_and_gather(output, lengths):
     forward, backward = output.chunk(2, dim=-1)
-    return torch.hstack([forward[:, -1], backward[:, 0]])
+    index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, forward.shape[-1])
+    return torch.hstack([forward.gather(1, index)[:, 0], backward[:, 0]])
 
 
-def summary_with_unbind(output):
+def summary_with_a_loop(output, lengths):
     J = output.size(2) // 2
-    first, last = output[:, 0], output[:, output.shape[1] - 1]
-    return torch.cat((last[..., :J], first[..., J:]), 1)
+    rows = [torch.cat((output[b, int(n) - 1, :J], output[b, 0, J:]))
+            for b, n in enumerate(lengths)]
+    return torch.stack(rows)
 
 
 def spaces_with_a_loop(model, vocab, letters):
@@ -134,7 +136,8 @@ OTHER_RIGHT_ANSWERS = [
     ("run_backward", backward_filling_a_tensor),
     ("bidirectional", bidirectional_with_index_flips),
     ("bidirectional", bidirectional_with_the_course_module),
-    ("sequence_summary", summary_with_chunk), ("sequence_summary", summary_with_unbind),
+    ("sequence_summary", summary_with_chunk_and_gather),
+    ("sequence_summary", summary_with_a_loop),
     ("insert_spaces", spaces_with_a_loop), ("insert_spaces", spaces_with_tag_predictions),
 ]
 
@@ -235,7 +238,7 @@ def test_the_bidirectional_reference_equals_torch(kind, Module):
         output, state = module(xs)
         h_n = state[0] if kind == "lstm" else state
         ours_output, ours_h_n = lab6.reference_bidirectional(forward_cell, backward_cell, xs)
-        summary = lab6.reference_sequence_summary(output)
+        summary = lab6.reference_sequence_summary(output, torch.full((B,), T))
     torch.testing.assert_close(ours_output, output, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(ours_h_n, h_n, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(summary, torch.cat([h_n[0], h_n[1]], dim=-1), rtol=0, atol=0)
@@ -288,12 +291,41 @@ def test_bidirectional_cases_have_distinct_cells_and_no_size_2():
 
 
 def test_summary_cases_split_time_and_features_differently():
-    for case in lab6.check_sequence_summary.make_cases(np.random.default_rng(0)):
+    cases = lab6.check_sequence_summary.make_cases(np.random.default_rng(0))
+    for case in cases:
         B, T, J = case.sizes["B"], case.sizes["T"], case.sizes["J"]
+        lengths = case.args["lengths"]
         assert tuple(case.args["output"].shape) == (B, T, 2 * J)
         assert case.args["output"].dtype == torch.float64
-    first = lab6.check_sequence_summary.make_cases(np.random.default_rng(0))[0].sizes
+        assert lengths.dtype == torch.int64 and tuple(lengths.shape) == (B,)
+        assert lengths.min() >= 1 and lengths.max() <= T
+        padding = torch.arange(T)[None, :] >= lengths[:, None]
+        assert torch.all(case.args["output"][padding] == 0)     # zeros, as torch pads
+    first = cases[0].sizes
     assert first["T"] // 2 != first["J"] and first["T"] != 2 * first["J"]
+    mixed = [c.args["lengths"] for c in cases if len(set(c.args["lengths"].tolist())) > 2]
+    assert mixed and all(1 in l.tolist() and not torch.equal(l, l.sort().values) for l in mixed)
+    assert any(bool((c.args["lengths"] == c.sizes["T"]).all()) and c.sizes["T"] > 1
+               for c in cases)                                  # and a batch with no padding
+
+
+@pytest.mark.parametrize("kind, Module", [("rnn", nn.RNN), ("gru", nn.GRU), ("lstm", nn.LSTM)])
+def test_the_summary_reference_is_h_n_of_a_packed_batch(kind, Module):
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    torch.manual_seed(1)
+    B, T, D, J = 4, 6, 3, 5
+    module = Module(D, J, batch_first=True, bidirectional=True).double()
+    xs, lengths = torch.randn(B, T, D, dtype=torch.float64), torch.tensor([4, 6, 1, 3])
+    with torch.no_grad():
+        packed = pack_padded_sequence(xs, lengths, batch_first=True, enforce_sorted=False)
+        output, state = module(packed)
+        output = pad_packed_sequence(output, batch_first=True, total_length=T)[0]
+    h_n = state[0] if kind == "lstm" else state
+    summary = lab6.reference_sequence_summary(output, lengths)
+    torch.testing.assert_close(summary, torch.cat([h_n[0], h_n[1]], dim=-1), rtol=0, atol=0)
+    ours, _ = recurrent.RecurrentNet.from_torch(module)(xs, lengths=lengths)
+    torch.testing.assert_close(lab6.reference_sequence_summary(ours, lengths), summary,
+                               rtol=1e-12, atol=1e-12)
 
 
 def test_rigged_scores_catch_the_shortcuts():

@@ -58,10 +58,10 @@ REUSED = {
     r"o_\{?t\}?=V": "o for the logits (o is the LSTM output gate; the logits are s_t)",
     r"Vh_\{?t\}?\+c(?![\w{])": "c for the output bias (c is the memory cell; the output bias is b_y)",
     r"\\sigma_\{?\\max": "sigma for the largest singular value (sigma is the sigmoid; write \\|W\\|_2)",
-    r"(?:\\prod|\\sum)_\{k=": "k as a step index (k is a distance in steps; index steps with t or tau)",
+    r"(?:\\prod|\\sum)_\{k=": "k as a step index (k is a distance in steps; index steps with t, t' or j)",
     r"(?<![\w\\])T\(": "T as a function or gate (T is the sequence length; the highway gate is Gamma_hw)",
     r"z\^\{\[": "z^[l] as a layer's quantity (z is PyTorch's GRU gate; see notation.md)",
-    r"[ahxs]_\{?\\tau": "tau as a step index (tau is the sampling temperature; index steps with t' or j)",
+    r"[ahxscf]_\{?\\tau|_\{\\tau=": "tau as a step index (tau is the sampling temperature; index steps with t' or j)",
 }
 REUSED_TEXT = {
     r"spectral radius\s+\$s\$|\$s\$\s*\(the spectral radius": "s for the spectral radius (rho)",

@@ -227,3 +227,33 @@ def test_trace_gates_bad_input():
         trace_gates(RNNCell(3, 4), torch.randn(1, 2, 3))
     with pytest.raises(TypeError, match="one of the course's cells"):
         trace_gates(nn.GRUCell(3, 4), torch.randn(1, 2, 3))
+
+
+def test_segmentation_slips_names_split_and_joined_words():
+    from utils.tagging import segmentation_slips
+    letters, truth = remove_spaces("friends romans countrymen")
+    predicted = list(truth)
+    predicted[6] = 0                         # 'friends' runs into 'romans'
+    predicted[11] = 1                        # 'roman s'
+    predicted[19] = 1                        # 'country men'
+    split, joined = segmentation_slips(letters, predicted, truth)
+    assert split == ["roman s", "country men"]
+    assert joined == []                      # 'romans' was cut: not a clean run-together pair
+    predicted[11] = 0
+    split, joined = segmentation_slips(letters, predicted, truth)
+    assert split == ["country men"] and joined == ["friendsromans"]
+    assert segmentation_slips(letters, truth, truth) == ([], [])
+    with pytest.raises(ValueError, match="one prediction and one label per character"):
+        segmentation_slips(letters, predicted[:-1], truth)
+
+
+def test_lookahead_labels_of_several_offsets_match_the_task():
+    from utils.tagging import lookahead_labels
+    g = torch.Generator().manual_seed(0)
+    for k in (-3, -1, 0, 2, 5):
+        ids, labels = LookaheadTask(k, length=8).sample(4, generator=torch.Generator().manual_seed(k + 9))
+        assert torch.equal(lookahead_labels(ids, k), labels)
+    ids = torch.randint(4, (2, 5), generator=g)
+    assert (lookahead_labels(ids, 5) == IGNORE).all()
+    with pytest.raises(TypeError, match="integer offset"):
+        lookahead_labels(ids, 1.5)

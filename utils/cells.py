@@ -158,11 +158,11 @@ class SimplifiedGRUCell(RecurrentCell):
 class GRUCell(RecurrentCell):
     """Gated recurrent unit in the course's (Andrew Ng's) convention.
 
-        Γ_r = σ(U_r x_t + W_r h_{t-1} + b_r)                    relevance (reset) gate
-        Γ_u = σ(U_u x_t + W_u h_{t-1} + b_u)                    update gate
-        c̃_t = tanh(U_c x_t + b_c + Γ_r * (W_c h_{t-1} + b_hc))  reset="after" (PyTorch, cuDNN)
-        c̃_t = tanh(U_c x_t + W_c (Γ_r * h_{t-1}) + b_c)         reset="before" (Cho et al.)
-        h_t = Γ_u * c̃_t + (1 - Γ_u) * h_{t-1}
+        Γ_r = σ(U_r x_t + W_r c_{t-1} + b_r)                    relevance (reset) gate
+        Γ_u = σ(U_u x_t + W_u c_{t-1} + b_u)                    update gate
+        c̃_t = tanh(U_c x_t + b_c + Γ_r * (W_c c_{t-1} + b_hc))  reset="after" (PyTorch, cuDNN)
+        c̃_t = tanh(U_c x_t + W_c (Γ_r * c_{t-1}) + b_c)         reset="before" (Cho et al.)
+        c_t = Γ_u * c̃_t + (1 - Γ_u) * c_{t-1}     (the hidden state is the cell: h_t = c_t)
 
     Γ_u weights the NEW candidate. PyTorch's z weights the OLD state
     (h_t = (1 - z) * n + z * h_{t-1}), so Γ_u = 1 - z = σ(-(...)): loading torch
@@ -181,21 +181,21 @@ class GRUCell(RecurrentCell):
             self.b_hc = nn.Parameter(torch.empty(hidden_size))
             nn.init.uniform_(self.b_hc, -1 / math.sqrt(hidden_size), 1 / math.sqrt(hidden_size))
 
-    def gates(self, x_t, h_prev) -> dict:
+    def gates(self, x_t, c_prev) -> dict:
         """The gate activations and candidate at one step: {"r", "u", "c_tilde"}, each (B, J)."""
         J = self.hidden_size
         from_x = F.linear(x_t, self.U, self.b)
-        r = torch.sigmoid(from_x[:, :J] + F.linear(h_prev, self.W[:J]))
-        u = torch.sigmoid(from_x[:, J:2 * J] + F.linear(h_prev, self.W[J:2 * J]))
+        r = torch.sigmoid(from_x[:, :J] + F.linear(c_prev, self.W[:J]))
+        u = torch.sigmoid(from_x[:, J:2 * J] + F.linear(c_prev, self.W[J:2 * J]))
         if self.reset == "after":
-            c_tilde = torch.tanh(from_x[:, 2 * J:] + r * F.linear(h_prev, self.W[2 * J:], self.b_hc))
+            c_tilde = torch.tanh(from_x[:, 2 * J:] + r * F.linear(c_prev, self.W[2 * J:], self.b_hc))
         else:
-            c_tilde = torch.tanh(from_x[:, 2 * J:] + F.linear(r * h_prev, self.W[2 * J:]))
+            c_tilde = torch.tanh(from_x[:, 2 * J:] + F.linear(r * c_prev, self.W[2 * J:]))
         return {"r": r, "u": u, "c_tilde": c_tilde}
 
-    def _step(self, x_t, h_prev):
-        g = self.gates(x_t, h_prev)
-        return g["u"] * g["c_tilde"] + (1 - g["u"]) * h_prev
+    def _step(self, x_t, c_prev):
+        g = self.gates(x_t, c_prev)
+        return g["u"] * g["c_tilde"] + (1 - g["u"]) * c_prev
 
     @torch.no_grad()
     def load_torch_weights(self, module: nn.Module, layer: int = 0, reverse: bool = False):

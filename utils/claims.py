@@ -62,9 +62,10 @@ def check(claim: str, holds, measured: str = "") -> None:
     print(f"\u2713 {claim}{detail}")
 
 
-def say(text: str):
+def say(text: str) -> None:
     """Show ``text`` (Markdown, with computed numbers already inserted) as a sentence of the
-    page. Returns the displayed object (IPython's Markdown), or prints outside IPython."""
+    page; outside IPython, print it. Returns None, so a cell ending in say(...) shows the
+    sentence once."""
     if not isinstance(text, str) or not text.strip():
         raise TypeError(f"text must be a non-empty str, got {text!r}")
     try:
@@ -72,13 +73,11 @@ def say(text: str):
         from IPython.display import Markdown, display
     except ImportError:  # plain Python: print the sentence
         print(text)
-        return None
+        return
     if get_ipython() is None:
         print(text)
-        return None
-    shown = Markdown(text)
-    display(shown)
-    return shown
+        return
+    display(Markdown(text))
 
 
 def pct(x, digits: int = 0) -> str:

@@ -551,7 +551,7 @@ def draw_lstm(ax, gradient: bool = True, legend: bool = True):
     # stage 5: output
     y_hat = node(ax, (6.9, -0.3), r"$\hat{y}_t$", "output", size=(0.7, 0.5))
     arrow(ax, h_next, y_hat, color=s["output"])
-    ax.text(7.35, 0.48, r"$\mathrm{softmax}(V h_t)$", fontsize=9.5, ha="left", va="center")
+    ax.text(7.35, 0.48, r"$\mathrm{softmax}(V h_t + b_y)$", fontsize=9.5, ha="left", va="center")
     # the numbered stages
     for number, (xy, stage) in enumerate([((1.18, 2.12), "forget"), ((2.62, 1.82), "write"),
                                           ((3.4, 3.45), "update"), ((6.55, 2.12), "read"),

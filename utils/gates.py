@@ -7,7 +7,9 @@
 
 Keys: the cell's ``gates(...)`` names ("u", "c_tilde" for the simplified GRU; "r", "u",
 "c_tilde" for the GRU; "i", "f", "g", "o" for the LSTM), plus "h" (hidden state) and, for
-the LSTM, "c" (cell state). Every value is a (B, T, J) tensor, detached.
+the LSTM, "c" (cell state). In a GRU the memory cell and the hidden state are one vector,
+c_t = h_t (Chapter 4 writes c_t), recorded under "h". Every value is a (B, T, J) tensor,
+detached.
 """
 from __future__ import annotations
 

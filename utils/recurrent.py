@@ -6,6 +6,13 @@ directions, stack layers. Shapes are batch-first: inputs (B, T, D).
 of every layer, ``h_n`` of shape (layers*dirs, B, J) (a pair (h_n, c_n) for the LSTM),
 ordered layer 0 forward, layer 0 backward, layer 1 forward, ...
 ``RecurrentNet.from_torch(module)`` builds one with the module's weights.
+
+Variable-length batches: every ``forward`` takes ``lengths`` (a 1-D integer tensor, one
+length per sequence, 1 <= length <= T) for a right-padded batch, and then computes what a
+torch module computes on ``pack_padded_sequence(xs, lengths, batch_first=True)``, unpacked
+with ``pad_packed_sequence``: each direction reads only the real steps of each sequence
+(the backward direction starts at its last real step), the outputs at padded positions
+are zero, and the final state of each sequence is its state after its own last step.
 """
 from __future__ import annotations
 
@@ -16,6 +23,32 @@ from .cells import CELLS, GRUCell, LSTMCell, RecurrentCell, RNNCell
 from .validate import expect_choice, expect_positive_int, expect_tensor
 
 
+def check_lengths(lengths, batch_size: int, steps: int) -> torch.Tensor:
+    """Validate the lengths of a right-padded batch: a 1-D integer tensor of size B with
+    1 <= length <= T. Returns it as int64 (on the CPU, as pack_padded_sequence wants it)."""
+    if not isinstance(lengths, torch.Tensor):
+        raise TypeError(f"lengths must be a torch.Tensor of integers, one per sequence, got "
+                        f"{type(lengths).__name__}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must hold integers (the number of real steps of each "
+                        f"sequence), got dtype {lengths.dtype}")
+    if tuple(lengths.shape) != (batch_size,):
+        raise ValueError(f"lengths must have shape ({batch_size},), one length per sequence of "
+                         f"the batch, got {tuple(lengths.shape)}")
+    lengths = lengths.detach().to("cpu", torch.int64)
+    if lengths.numel() and (lengths.min() < 1 or lengths.max() > steps):
+        raise ValueError(f"every length must lie between 1 and the padded length T = {steps}, "
+                         f"got values from {int(lengths.min())} to {int(lengths.max())}")
+    return lengths
+
+
+def _keep_where(real: torch.Tensor, new, old):
+    """The new state where the step is real (real: (B,) bool), the old one at padding."""
+    if isinstance(new, tuple):
+        return tuple(_keep_where(real, n, o) for n, o in zip(new, old))
+    return torch.where(real[:, None], new, old)
+
+
 class Unrolled(nn.Module):
     """Apply one cell at every step, left to right (or right to left with reverse=True)."""
 
@@ -24,19 +57,34 @@ class Unrolled(nn.Module):
         self.cell, self.reverse = cell, reverse
         self.output_size = cell.hidden_size
 
-    def forward(self, xs: torch.Tensor, state=None):
-        """xs: (B, T, D) -> outputs (B, T, J) in input order, final state."""
+    def forward(self, xs: torch.Tensor, state=None, lengths=None):
+        """xs: (B, T, D) -> outputs (B, T, J) in input order, final state.
+
+        lengths: None (every sequence has T steps) or (B,) integers for a right-padded batch:
+        sequence b is xs[b, :lengths[b]]. Its padded steps are skipped (the state is carried
+        through unchanged, so a reversed pass starts at step lengths[b] - 1), their outputs
+        are zero, and the final state is the one after the sequence's own last step.
+        """
         expect_tensor(xs, "xs", shape=(None, None, self.cell.input_size), floating=True)
         if xs.shape[1] == 0:
             raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
+        if lengths is not None:
+            lengths = check_lengths(lengths, xs.shape[0], xs.shape[1]).to(xs.device)
         if state is None:
             state = self.cell.init_state(xs.shape[0], xs.device, xs.dtype)
         steps = range(xs.shape[1] - 1, -1, -1) if self.reverse else range(xs.shape[1])
         outputs = [None] * xs.shape[1]
         for t in steps:
-            state = self.cell.step(xs[:, t], state)
-            outputs[t] = self.cell.hidden(state)  # stored at t: the reversed pass is re-reversed
-        return torch.stack(outputs, dim=1), state
+            new = self.cell.step(xs[:, t], state)
+            if lengths is None:
+                state = new
+                outputs[t] = self.cell.hidden(state)  # stored at t: the reversed pass is re-reversed
+            else:
+                real = t < lengths                                     # (B,): a real step?
+                state = _keep_where(real, new, state)                  # padding: keep the state
+                h = self.cell.hidden(state)                            # (B, J)
+                outputs[t] = torch.where(real[:, None], h, torch.zeros_like(h))
+        return torch.stack(outputs, dim=1), state                      # (B, T, J)
 
 
 class Bidirectional(nn.Module):
@@ -51,14 +99,16 @@ class Bidirectional(nn.Module):
         self.backward_pass = Unrolled(backward_cell, reverse=True)
         self.output_size = forward_cell.hidden_size + backward_cell.hidden_size
 
-    def forward(self, xs: torch.Tensor, state=None):
+    def forward(self, xs: torch.Tensor, state=None, lengths=None):
         """xs: (B, T, D) -> outputs (B, T, 2J), (forward final state, backward final state).
 
-        The backward pass's final state is its state after reading x_0.
+        The backward pass's final state is its state after reading x_0. With lengths (B,)
+        for a right-padded batch, the forward final state is the one at step lengths - 1 and
+        the backward pass starts there (see ``Unrolled``); padded outputs are zero.
         """
         fwd_state, bwd_state = (None, None) if state is None else state
-        out_f, fwd_state = self.forward_pass(xs, fwd_state)
-        out_b, bwd_state = self.backward_pass(xs, bwd_state)
+        out_f, fwd_state = self.forward_pass(xs, fwd_state, lengths)
+        out_b, bwd_state = self.backward_pass(xs, bwd_state, lengths)
         return torch.cat([out_f, out_b], dim=-1), (fwd_state, bwd_state)
 
 
@@ -123,16 +173,24 @@ class RecurrentNet(nn.Module):
         return torch.stack(states)
 
     # --- running ------------------------------------------------------------------------
-    def forward(self, xs: torch.Tensor, state=None):
-        """xs: (B, T, D) -> output (B, T, dirs*J), final state in torch layout. Layer by layer."""
+    def forward(self, xs: torch.Tensor, state=None, lengths=None):
+        """xs: (B, T, D) -> output (B, T, dirs*J), final state in torch layout. Layer by layer.
+
+        lengths: None, or (B,) integers for a right-padded batch: the result equals the torch
+        module's on ``pack_padded_sequence(xs, lengths, batch_first=True,
+        enforce_sorted=False)``, with the output unpacked by ``pad_packed_sequence`` (zeros
+        at padded steps) and h_n the state after each sequence's own last step.
+        """
         expect_tensor(xs, "xs", shape=(None, None, self.input_size), floating=True)
+        if lengths is not None:
+            lengths = check_lengths(lengths, xs.shape[0], xs.shape[1])
         if state is None:
             state = self.init_state(xs.shape[0], xs.device, xs.dtype)
         states = self._per_cell_states(state, xs.shape[0])
         finals, d = [], self.num_directions
         for l, layer in enumerate(self.layers):
             layer_state = states[l * d] if d == 1 else (states[l * d], states[l * d + 1])
-            out, final = layer(xs, layer_state)
+            out, final = layer(xs, layer_state, lengths)
             finals += [final] if d == 1 else list(final)
             xs = out + xs if (self.residual and l > 0) else out
         return xs, self._torch_layout(finals)
@@ -183,4 +241,5 @@ class RecurrentNet(nn.Module):
         return net
 
 
-__all__ = ["Unrolled", "Bidirectional", "RecurrentNet", "RNNCell", "GRUCell", "LSTMCell"]
+__all__ = ["check_lengths", "Unrolled", "Bidirectional", "RecurrentNet", "RNNCell", "GRUCell",
+           "LSTMCell"]

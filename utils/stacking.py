@@ -11,7 +11,9 @@ Any order that respects those two dependencies computes the same numbers:
     order_grid(3, 4, "diagonal")  # (L, T) array: when each cell is computed (1 = first)
     out, h_n = wavefront(net, xs) # == net(xs) for a unidirectional RecurrentNet
 
-Indices count from 0, as in PyTorch's parameter names (weight_ih_l0 is the first layer).
+The course numbers layers l = 1..L (h^[0]_t = x_t, and x^[l]_t is the input of layer l); the
+indices of this module count from 0, as Python and PyTorch's parameter names do (weight_ih_l0
+and schedule's (0, t) are the first layer).
 
 For speed, ``ResidualStack`` stacks one ``torch.nn.RNN/GRU/LSTM`` per layer (PyTorch's C++
 loop over time inside each layer) with optional residual connections, and ``StackedLM``
@@ -20,7 +22,7 @@ the course's ``RecurrentNet`` with the same weights (the parity check).
 
     stack = ResidualStack("lstm", 16, 64, num_layers=8, residual=True)
     out, (h_n, c_n) = stack(xs)                 # xs (B, T, 16) -> out (B, T, 64)
-    layer_gradient_norms(stack, xs)             # (L, T): ||dL/dz_l,t|| at every layer's input
+    layer_gradient_norms(stack, xs)             # (L, T): ||dL/dx^[l]_t|| at every layer's input
 """
 from __future__ import annotations
 
@@ -190,23 +192,24 @@ class ResidualStack(nn.Module):
         return [state[l * d:(l + 1) * d] for l in range(self.num_layers)]
 
     def forward_layers(self, xs: torch.Tensor, state=None):
-        """xs (B, T, D) -> ([z_1, ..., z_L], final state): z_l (B, T, dirs*J) is the output
-        of layer l (its residual added), the input of layer l + 1; z_L is the stack's output."""
+        """xs (B, T, D) -> (passed_up, final state): passed_up[k] (B, T, dirs*J) is what the
+        (k+1)-th layer passes up (its output, plus its input with a residual connection), the
+        input x^[k+2] of the layer above it; passed_up[-1] is the stack's output."""
         expect_tensor(xs, "xs", shape=(None, None, self.input_size), floating=True)
-        zs, finals = [], []
+        passed_up, finals = [], []
         for l, (layer, layer_state) in enumerate(zip(self.layers, self._layer_states(state, xs.shape[0]))):
             out, final = layer(xs, layer_state)
             xs = residual_add(xs, out) if (self.residual and l > 0) else out
-            zs.append(xs)
+            passed_up.append(xs)
             finals.append(final)
         if self.is_lstm:
-            return zs, (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
-        return zs, torch.cat(finals)
+            return passed_up, (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
+        return passed_up, torch.cat(finals)
 
     def forward(self, xs: torch.Tensor, state=None):
         """xs (B, T, D) -> output (B, T, dirs*J) of the top layer, final state of every layer."""
-        zs, final = self.forward_layers(xs, state)
-        return zs[-1], final
+        passed_up, final = self.forward_layers(xs, state)
+        return passed_up[-1], final
 
     def to_recurrent_net(self) -> RecurrentNet:
         """The course's ``RecurrentNet`` (python loop, from-scratch cells) with these weights."""
@@ -243,7 +246,7 @@ class ResidualStack(nn.Module):
 class StackedLM(nn.Module):
     """A character language model on a ``ResidualStack``: idx (B, T) -> logits (B, T, K).
 
-        idx --embedding (or one-hot)--> (B, T, E) --ResidualStack--> (B, T, J) --V h + c--> logits
+        idx --embedding (or one-hot)--> (B, T, E) --ResidualStack--> (B, T, J) --V h + b_y--> scores s
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 64, num_layers: int = 2,
@@ -283,10 +286,11 @@ def layer_gradient_norms(stack: ResidualStack, xs: torch.Tensor, readout: torch.
                          seed: int = 0) -> np.ndarray:
     """How much gradient reaches every layer at every step, for a loss at the last step.
 
-    L = r . z_L[:, T-1] summed over the batch, with r a fixed random unit vector (``readout``,
-    or drawn with ``seed``). Returns an (L, T) array: entry [l, t] = ||dL/dz_l[:, t]||,
-    averaged over the batch, where z_0 = xs is the input of layer 0 and z_l (l >= 1) the
-    output of layer l - 1, the input of layer l. Row 0 is what reaches the first layer.
+    Loss = r . (the stack's output at the last step), summed over the batch, with r a fixed
+    random unit vector (``readout``, or drawn with ``seed``). Returns an (L, T) array: row
+    l - 1 holds ||dLoss/dx^[l]_t|| for t = 1..T, averaged over the batch, where x^[l] is the
+    input of layer l (x^[1] = xs; above it, what the layer below passes up). Row 0 is what
+    reaches the first layer, at the stack's input.
     """
     if not isinstance(stack, ResidualStack):
         raise TypeError(f"stack must be a ResidualStack, got {type(stack).__name__}")
@@ -297,10 +301,10 @@ def layer_gradient_norms(stack: ResidualStack, xs: torch.Tensor, readout: torch.
         readout = readout / readout.norm()
     expect_tensor(readout, "readout", shape=(stack.output_size,), floating=True)
     with torch.enable_grad():
-        z0 = xs.detach().clone().requires_grad_()
-        zs, _ = stack.forward_layers(z0)
-        loss = (zs[-1][:, -1] @ readout.to(zs[-1].dtype)).sum()
-        inputs = [z0] + zs[:-1]
+        x1 = xs.detach().clone().requires_grad_()
+        passed_up, _ = stack.forward_layers(x1)
+        loss = (passed_up[-1][:, -1] @ readout.to(passed_up[-1].dtype)).sum()
+        inputs = [x1] + passed_up[:-1]
         grads = torch.autograd.grad(loss, inputs)
     return np.stack([g.norm(dim=-1).mean(dim=0).detach().cpu().numpy() for g in grads])
 

@@ -60,6 +60,32 @@ def restore_spaces(chars: str, labels) -> str:
     return "".join(ch + (" " if lab == 1 else "") for ch, lab in zip(chars, labels)).rstrip()
 
 
+def segmentation_slips(chars: str, predicted, truth) -> tuple[list[str], list[str]]:
+    """The mistakes of a word-boundary tagger, as words: (split, joined).
+
+    split: the true words the tagger cut inside, written as it cut them ("roman s");
+    joined: the pairs of true words, neither of them cut inside, that it ran together,
+    written without the space ("icome").
+
+    >>> segmentation_slips("tobeornot", [0, 0, 0, 1, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1, 0, 0, 1])
+    ([], ['tobe'])
+    """
+    predicted, truth = [int(x) for x in predicted], [int(x) for x in truth]
+    if not len(predicted) == len(truth) == len(chars):
+        raise ValueError(f"need one prediction and one label per character: {len(chars)} "
+                         f"characters, {len(predicted)} predictions, {len(truth)} labels")
+    ends = [i for i, t in enumerate(truth) if t == 1]
+    if truth and (not ends or ends[-1] != len(chars) - 1):
+        ends.append(len(chars) - 1)                  # the text ends a word
+    starts = [0] + [e + 1 for e in ends[:-1]]
+    cut = [any(predicted[start:end]) for start, end in zip(starts, ends)]  # a space inside
+    split = [restore_spaces(chars[start:end + 1], predicted[start:end] + [1])
+             for (start, end), c in zip(zip(starts, ends), cut) if c]
+    joined = [chars[starts[k]:ends[k + 1] + 1] for k in range(len(ends) - 1)
+              if predicted[ends[k]] == 0 and not cut[k] and not cut[k + 1]]
+    return split, joined
+
+
 class WordBoundaryData:
     """A text without spaces, cut into windows of ``seq_len`` characters with their labels.
 
@@ -111,6 +137,23 @@ def _random_rows(ids, labels, batch_size, generator):
 
 
 # --- the controlled look-ahead task ---------------------------------------------------------
+def lookahead_labels(ids: torch.Tensor, k: int) -> torch.Tensor:
+    """The labels of the look-ahead task for offset k: labels[:, t] = ids[:, t + k], and
+    IGNORE where t + k falls outside the sequence. ids: (n, T) -> (n, T)."""
+    expect_tensor(ids, "ids", ndim=2, floating=False)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k must be an integer offset, got {k!r}")
+    k, T = int(k), ids.shape[1]
+    labels = torch.full_like(ids, IGNORE)
+    if abs(k) >= T:
+        return labels
+    if k >= 0:
+        labels[:, :T - k] = ids[:, k:]
+    else:
+        labels[:, -k:] = ids[:, :T + k]
+    return labels
+
+
 class LookaheadTask:
     """Random tokens x_1..x_T; the label at t is x_{t+k} (k < 0 looks back).
 
@@ -140,13 +183,7 @@ class LookaheadTask:
         """n sequences -> (ids (n, T), labels (n, T)), int64; labels[:, t] = ids[:, t + k]."""
         n = expect_positive_int(n, "n")
         ids = torch.randint(self.vocab_size, (n, self.length), generator=generator)
-        labels = torch.full_like(ids, IGNORE)
-        k, T = self.k, self.length
-        if k >= 0:
-            labels[:, :T - k] = ids[:, k:]
-        else:
-            labels[:, -k:] = ids[:, :T + k]
-        return ids, labels
+        return ids, lookahead_labels(ids, self.k)
 
     def batches(self, batch_size: int = 64):
         """A ``batches(generator)`` callable for ``utils.training.train``: fresh sequences."""
@@ -205,6 +242,6 @@ def boundary_f1(predicted: torch.Tensor, labels: torch.Tensor) -> float:
     return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
-__all__ = ["IGNORE", "remove_spaces", "restore_spaces", "WordBoundaryData", "LookaheadTask",
-           "tagging_loss", "tag_predictions", "tagging_accuracy", "accuracy_by_position",
-           "boundary_f1"]
+__all__ = ["IGNORE", "remove_spaces", "restore_spaces", "segmentation_slips", "WordBoundaryData",
+           "LookaheadTask", "lookahead_labels", "tagging_loss", "tag_predictions",
+           "tagging_accuracy", "accuracy_by_position", "boundary_f1"]

@@ -39,8 +39,8 @@ def params_from_torch_lstm(lstm):
     W = lstm.weight_hh_l0.detach().numpy()     # (4J, J), same blocks
     b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().numpy()   # both biases
     params = {}
-    for k, gate in enumerate(["i", "f", "c", "o"]):   # PyTorch's g is our c~
-        rows = slice(k * J, (k + 1) * J)       # the k-th block of J rows
+    for m, gate in enumerate(["i", "f", "c", "o"]):   # PyTorch's g is our c~
+        rows = slice(m * J, (m + 1) * J)       # block m: J rows
         params["U_" + gate] = U[rows].copy()   # copies: later training of
         params["W_" + gate] = W[rows].copy()   # the module won't change them
         params["b_" + gate] = b[rows].copy()
@@ -51,5 +51,5 @@ def char_lstm_step(token, h_prev, c_prev, lm):
     """One step of a character LSTM: (logits (K,), h_t (J,), c_t (J,))."""
     x_t = lm["E"][token]                       # the token's embedding, row `token`
     h_t, c_t = lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
-    logits = lm["V"] @ h_t + lm["c"]           # the output layer reads h_t
+    logits = lm["V"] @ h_t + lm["b_y"]         # s_t = V h_t + b_y: reads h_t
     return logits, h_t, c_t

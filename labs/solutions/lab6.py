@@ -43,11 +43,12 @@ def bidirectional(forward_cell, backward_cell, xs):
     return output, h_n
 
 
-def sequence_summary(output):
-    """[forward h at the last step ; backward h at the first step], (B, 2J)."""
-    J = output.shape[-1] // 2
-    forward_end = output[:, -1, :J]        # the forward pass has read x_1 .. x_T
-    backward_end = output[:, 0, J:]        # the backward pass has read x_T .. x_1
+def sequence_summary(output, lengths):
+    """[forward h at each sequence's last real step ; backward h at step 0], (B, 2J)."""
+    B, J = output.shape[0], output.shape[-1] // 2
+    last = lengths - 1                                # (B,): where each forward pass ends
+    forward_end = output[torch.arange(B), last, :J]   # has read x_1 .. x_length
+    backward_end = output[:, 0, J:]                   # has read x_length .. x_1
     return torch.cat([forward_end, backward_end], dim=-1)
 
 

@@ -28,7 +28,7 @@ def stacked_forward(cells, xs, states, residual=False):
         state = (states[0][l], states[1][l]) if is_lstm else states[l]
         outputs, final = run_layer(cell, inputs, state)
         finals.append(final)                  # the cell's own state
-        if residual and l > 0:                # never at layer 0 (D != J)
+        if residual and l > 0:                # never at the first layer (D != J)
             inputs = outputs + inputs
         else:
             inputs = outputs
@@ -36,7 +36,7 @@ def stacked_forward(cells, xs, states, residual=False):
         h_n = torch.stack([h for h, c in finals])
         c_n = torch.stack([c for h, c in finals])
         return inputs, (h_n, c_n)
-    return inputs, torch.stack(finals)        # (L, B, J), layer 0 first
+    return inputs, torch.stack(finals)        # (L, B, J), the first layer first
 
 
 def lstm_cells_from_torch(lstm):
@@ -60,7 +60,7 @@ def stack_parameter_count(kind, D, J, L, bidirectional=False):
     directions = 2 if bidirectional else 1
     total = 0
     for l in range(L):
-        inputs = D if l == 0 else directions * J      # what layer l reads
+        inputs = D if l == 0 else directions * J      # what cells[l] reads
         one_direction = G * J * inputs + G * J * J + 2 * G * J  # U, W, two biases
         total += directions * one_direction
     return total

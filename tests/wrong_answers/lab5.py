@@ -503,16 +503,16 @@ def params_named_g(lstm):
 
 
 # --- Exercise 4: char_lstm_step -----------------------------------------------------------------
-@wrong("char_lstm_step", "logits read the cell state", "V h_t + c")
+@wrong("char_lstm_step", "logits read the cell state", "V h_t + b_y")
 def step_logits_from_the_cell(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ c_t + lm["c"], h_t, c_t
+    return lm["V"] @ c_t + lm["b_y"], h_t, c_t
 
 
 @wrong("char_lstm_step", "probabilities", "softmax")
 def step_returns_probabilities(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    logits = lm["V"] @ h_t + lm["c"]
+    logits = lm["V"] @ h_t + lm["b_y"]
     e = np.exp(logits - logits.max())
     return e / e.sum(), h_t, c_t
 
@@ -525,7 +525,7 @@ def step_without_the_output_bias(token, h_prev, c_prev, lm):
 
 @wrong("char_lstm_step", "previous hidden state h_prev")
 def step_logits_before_the_step(token, h_prev, c_prev, lm):
-    logits = lm["V"] @ h_prev + lm["c"]
+    logits = lm["V"] @ h_prev + lm["b_y"]
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
     return logits, h_t, c_t
 
@@ -533,13 +533,13 @@ def step_logits_before_the_step(token, h_prev, c_prev, lm):
 @wrong("char_lstm_step", "previous one", "new state")
 def step_returns_the_old_state(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], h_prev, c_prev
+    return lm["V"] @ h_t + lm["b_y"], h_prev, c_prev
 
 
 @wrong("char_lstm_step", "swapped in the return", "return logits, h_t, c_t")
 def step_returns_c_before_h(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], c_t, h_t
+    return lm["V"] @ h_t + lm["b_y"], c_t, h_t
 
 
 @wrong("char_lstm_step", "ValueError", "ROW `lm['E'][token]`")
@@ -547,28 +547,28 @@ def step_one_hot_input(token, h_prev, c_prev, lm):
     x_t = np.zeros(len(lm["E"]))
     x_t[token] = 1.0
     h_t, c_t = _cell(x_t, h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], h_t, c_t
+    return lm["V"] @ h_t + lm["b_y"], h_t, c_t
 
 
 @wrong("char_lstm_step", "IndexError", "ROW `lm['E'][token]`")
 def step_embedding_column(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][:, token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], h_t, c_t
+    return lm["V"] @ h_t + lm["b_y"], h_t, c_t
 
 
 @wrong("char_lstm_step", "ValueError", "transposed")
 def step_h_times_V(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return h_t @ lm["V"] + lm["c"], h_t, c_t
+    return h_t @ lm["V"] + lm["b_y"], h_t, c_t
 
 
 @wrong("char_lstm_step", "returned 2 values", "logits, h_t, c_t")
 def step_returns_logits_and_the_state_pair(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], (h_t, c_t)
+    return lm["V"] @ h_t + lm["b_y"], (h_t, c_t)
 
 
 @wrong("char_lstm_step", "lstm_cell_forward", "does not pass its own check")
 def step_with_a_wrong_cell(token, h_prev, c_prev, lm):
     h_t, c_t = lstm_cell_forward(lm["E"][token], h_prev, c_prev, lm["lstm"])
-    return lm["V"] @ h_t + lm["c"], h_t, c_t
+    return lm["V"] @ h_t + lm["b_y"], h_t, c_t

@@ -209,62 +209,87 @@ def bi_h_n_stacks_lstm_states(forward_cell, backward_cell, xs):
 
 # --- Exercise 3: sequence_summary ------------------------------------------------------------
 @wrong("sequence_summary", "last step of both directions", "output[:, 0, J:]")
-def summary_last_step(output):
+def summary_last_step(output, lengths):
     return output[:, -1]
 
 
-@wrong("sequence_summary", "first step of both directions", "output[:, -1, :J]")
-def summary_first_step(output):
+@wrong("sequence_summary", "last step of the padded batch", "lengths - 1")
+def summary_equal_lengths(output, lengths):
+    J = output.shape[-1] // 2
+    return torch.cat([output[:, -1, :J], output[:, 0, J:]], dim=-1)
+
+
+@wrong("sequence_summary", "both halves", "output[:, 0, J:]")
+def summary_both_at_the_last_real_step(output, lengths):
+    B = output.shape[0]
+    return output[torch.arange(B), lengths - 1]
+
+
+@wrong("sequence_summary", "first step of both directions", "lengths - 1")
+def summary_first_step(output, lengths):
     return output[:, 0]
 
 
 @wrong("sequence_summary", "wrong order")
-def summary_backward_first(output):
-    J = output.shape[-1] // 2
-    return torch.cat([output[:, 0, J:], output[:, -1, :J]], dim=-1)
+def summary_backward_first(output, lengths):
+    B, J = output.shape[0], output.shape[-1] // 2
+    return torch.cat([output[:, 0, J:], output[torch.arange(B), lengths - 1, :J]], dim=-1)
 
 
 @wrong("sequence_summary", "wrong half")
-def summary_halves_mixed_up(output):
-    J = output.shape[-1] // 2
-    return torch.cat([output[:, -1, J:], output[:, 0, :J]], dim=-1)
+def summary_halves_mixed_up(output, lengths):
+    B, J = output.shape[0], output.shape[-1] // 2
+    return torch.cat([output[torch.arange(B), lengths - 1, J:], output[:, 0, :J]], dim=-1)
 
 
 @wrong("sequence_summary", "mean over time")
-def summary_mean_over_time(output):
+def summary_mean_over_time(output, lengths):
     return output.mean(dim=1)
 
 
 @wrong("sequence_summary", "maximum over time")
-def summary_max_pool(output):
+def summary_max_pool(output, lengths):
     return output.max(dim=1)[0]
 
 
 @wrong("sequence_summary", "wrong place", "shape[-1] // 2")
-def summary_split_by_time(output):
-    J = output.shape[1] // 2
-    return torch.cat([output[:, -1, :J], output[:, 0, J:]], dim=-1)
+def summary_split_by_time(output, lengths):
+    B, J = output.shape[0], output.shape[1] // 2
+    return torch.cat([output[torch.arange(B), lengths - 1, :J], output[:, 0, J:]], dim=-1)
 
 
 @wrong("sequence_summary", "BOTH final states", "(B, 2J)")
-def summary_forward_only(output):
-    J = output.shape[-1] // 2
-    return output[:, -1, :J]
+def summary_forward_only(output, lengths):
+    B, J = output.shape[0], output.shape[-1] // 2
+    return output[torch.arange(B), lengths - 1, :J]
 
 
 @wrong("sequence_summary", "two whole steps")
-def summary_two_whole_steps(output):
-    return torch.cat([output[:, -1], output[:, 0]], dim=-1)
+def summary_two_whole_steps(output, lengths):
+    B = output.shape[0]
+    return torch.cat([output[torch.arange(B), lengths - 1], output[:, 0]], dim=-1)
 
 
 @wrong("sequence_summary", "integer", "//")
-def summary_float_j(output):
-    J = output.shape[-1] / 2
-    return torch.cat([output[:, -1, :J], output[:, 0, J:]], dim=-1)
+def summary_float_j(output, lengths):
+    B, J = output.shape[0], output.shape[-1] / 2
+    return torch.cat([output[torch.arange(B), lengths - 1, :J], output[:, 0, J:]], dim=-1)
 
 
-@wrong("sequence_summary", "last SEQUENCE", "output[:, -1]")
-def summary_drops_the_batch_axis(output):
+@wrong("sequence_summary", "n - 1")
+def summary_one_step_too_far(output, lengths):
+    B, J = output.shape[0], output.shape[-1] // 2
+    return torch.cat([output[torch.arange(B), lengths, :J], output[:, 0, J:]], dim=-1)
+
+
+@wrong("sequence_summary", "every sequence", "torch.arange(B)")
+def summary_without_the_row_index(output, lengths):
+    J = output.shape[-1] // 2
+    return torch.cat([output[:, lengths - 1, :J], output[:, 0, J:]], dim=-1)
+
+
+@wrong("sequence_summary", "last SEQUENCE")
+def summary_drops_the_batch_axis(output, lengths):
     return output[-1]
 
 

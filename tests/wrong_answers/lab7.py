@@ -58,7 +58,7 @@ def stack_with_one_cell(cells, xs, states, residual=False):
     return inputs, _layout(finals)
 
 
-@wrong("stacked_forward", "layer 0's initial state", "h_0[l]")
+@wrong("stacked_forward", "first layer's initial state", "h_0[l]")
 def stack_every_layer_from_state_0(cells, xs, states, residual=False):
     inputs, finals = xs, []
     for l, cell in enumerate(cells):
@@ -145,13 +145,13 @@ def stack_returns_c_n_first(cells, xs, states, residual=False):
     return inputs, (torch.stack(cs), torch.stack(hs))
 
 
-@wrong("stacked_forward", "residual connection was added at layer 0", "only the layers l >= 1")
+@wrong("stacked_forward", "residual connection was added at the first layer", "only the layers after the first")
 def stack_residual_everywhere_when_sizes_allow(cells, xs, states, residual=False):
     inputs, finals = xs, []
     for l, cell in enumerate(cells):
         outputs, final = run_layer(cell, inputs, _layer_state(states, l))
         finals.append(final)
-        inputs = outputs + inputs if residual else outputs   # also at layer 0
+        inputs = outputs + inputs if residual else outputs   # also at the first layer
     return inputs, _layout(finals)
 
 
@@ -273,7 +273,7 @@ def cells_with_u_and_w_swapped(lstm):
                                    _p(lstm, "bias_ih", l) + _p(lstm, "bias_hh", l)))
 
 
-@wrong("lstm_cells_from_torch", "layer 0's weights", "_l{l}")
+@wrong("lstm_cells_from_torch", "the first layer's weights", "_l{l}")
 def cells_all_from_layer_0(lstm):
     return _cells(lstm, lambda l: (_p(lstm, "weight_ih", 0), _p(lstm, "weight_hh", 0),
                                    _p(lstm, "bias_ih", 0) + _p(lstm, "bias_hh", 0)))
@@ -424,7 +424,7 @@ def count_w_as_j_by_d(kind, D, J, L, bidirectional=False):
                for l in range(L))
 
 
-@wrong("stack_parameter_count", "layer 0 was counted with J inputs")
+@wrong("stack_parameter_count", "the first layer was counted with J inputs")
 def count_layer_0_with_j_inputs(kind, D, J, L, bidirectional=False):
     G, dirs = GATES[kind], 2 if bidirectional else 1
     return sum(dirs * (G * J * (J if l == 0 else dirs * J) + G * J * J + 2 * G * J)

@@ -497,7 +497,7 @@ def _lm_variant(token, h_prev, c_prev, lm, logits_from="h", softmax=False, head_
     h_t, c_t = reference_lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
     V = lm["V"].T if transpose_V else lm["V"]
     read = {"h": h_t, "c": c_t, "h_prev": h_prev}[logits_from]
-    logits = V @ read + (lm["c"] if head_bias else 0.0)
+    logits = V @ read + (lm["b_y"] if head_bias else 0.0)
     if softmax:
         e = np.exp(logits - logits.max())
         logits = e / e.sum()
@@ -507,7 +507,7 @@ def _lm_variant(token, h_prev, c_prev, lm, logits_from="h", softmax=False, head_
 
 
 def reference_char_lstm_step(token, h_prev, c_prev, lm):
-    """x_t = E[token]; (h_t, c_t) = the LSTM step; logits = V h_t + c."""
+    """x_t = E[token]; (h_t, c_t) = the LSTM step; s_t = V h_t + b_y."""
     return _lm_variant(token, h_prev, c_prev, lm)
 
 
@@ -523,7 +523,7 @@ def _lm_cases(rng) -> list[Case]:
     cases = []
     for K, D, J, token, label in LM_SPECS:
         lm = {"E": rng.normal(size=(K, D)), "lstm": make_params(rng, D, J),
-              "V": rng.normal(0.0, 1.0 / np.sqrt(J), size=(K, J)), "c": rng.normal(0, 0.5, size=K)}
+              "V": rng.normal(0.0, 1.0 / np.sqrt(J), size=(K, J)), "b_y": rng.normal(0, 0.5, size=K)}
         h_prev = rng.uniform(-0.9, 0.9, size=J)
         c_prev = rng.uniform(1.0, 2.5, size=J) * rng.choice([-1.0, 1.0], size=J)
         cases.append(Case({"token": token, "h_prev": h_prev, "c_prev": c_prev, "lm": lm},
@@ -535,7 +535,7 @@ def _lm_shape_hint(name, got, expected, sizes) -> str:
     K, J = sizes["K"], sizes["J"]
     if name == "logits" and got == (J,) and J != K:
         return ("That is the size of h: the logits hold one score per token, "
-                "`lm['V'] @ h_t + lm['c']`, shape (K,).")
+                "`lm['V'] @ h_t + lm['b_y']`, shape (K,).")
     return ""
 
 
@@ -547,19 +547,19 @@ check_char_lstm_step = HintedCheck(
     shape_tip="The input of the cell is the token's embedding, the ROW `lm['E'][token]`, of "
               "size D (`lm['E']` is (K, D)); `lm['V']` is (K, J), so `lm['V'] @ h_t` is (K,).",
     hints=[(r"KeyError", "`lm` has the keys 'E' (the embedding, (K, D)), 'lstm' (the cell's "
-                         "params dict), 'V' ((K, J)) and 'c' (the output bias, (K,)).")],
+                         "params dict), 'V' ((K, J)) and 'b_y' (the output bias, (K,)).")],
     mistakes=[
         Mistake("the logits read the cell state c_t; the output layer reads the hidden state: "
-                "logits = V h_t + c. The cell is the LSTM's inner memory, h_t = o_t ⊙ tanh(c_t) "
+                "s_t = V h_t + b_y. The cell is the LSTM's inner memory, h_t = o_t ⊙ tanh(c_t) "
                 "is what it shows.",
                 lambda *a: _lm_variant(*a, logits_from="c"), keys=("logits",)),
         Mistake("the logits come from the previous hidden state h_prev; run the cell first and "
-                "read its new state: logits = V h_t + c.",
+                "read its new state: s_t = V h_t + b_y.",
                 lambda *a: _lm_variant(*a, logits_from="h_prev"), keys=("logits",)),
         Mistake("these are probabilities (a softmax was applied); return the logits, "
-                "V h_t + c. The sampler applies the softmax, after dividing by the temperature.",
+                "s_t = V h_t + b_y. The sampler applies the softmax, after dividing by the temperature.",
                 lambda *a: _lm_variant(*a, softmax=True), keys=("logits",)),
-        Mistake("the output bias `lm['c']` is missing: logits = V h_t + c.",
+        Mistake("the output bias `lm['b_y']` is missing: s_t = V h_t + b_y.",
                 lambda *a: _lm_variant(*a, head_bias=False), keys=("logits",)),
         Mistake("`V` is used transposed: `h_t @ V` computes Vᵀ h_t. Use `lm['V'] @ h_t`.",
                 lambda *a: _lm_variant(*a, transpose_V=True), keys=("logits",)),

@@ -13,8 +13,10 @@ non-square sizes, batches whose sequences differ, T = 1):
   PyTorch's layout (output (B, T, 2J) forward half first; h_n (2, B, J)), against
   ``utils.recurrent.Bidirectional``. tests/test_lab6_checks.py checks that this reference
   equals ``torch.nn.RNN/GRU/LSTM(bidirectional=True)`` with the same weights.
-* ``sequence_summary(output)``: [forward h_T ; backward h_1] read off a bidirectional output,
-  i.e. ``torch.cat([h_n[0], h_n[1]], -1)``.
+* ``sequence_summary(output, lengths)``: one vector per sequence of a right-padded batch,
+  [forward h at step lengths - 1 ; backward h at step 0] read off a bidirectional output,
+  i.e. ``torch.cat([h_n[0], h_n[1]], -1)`` of a packed batch (cases include the output of a
+  packed ``torch.nn.GRU``, unsorted lengths with 1 and T among them, and no padding at all).
 
 ``insert_spaces(model, vocab, letters)`` turns a tagger's predictions into text, so it is
 judged by what it does (a ``PropertyCheck``): rigged taggers with known scores, a spy on the
@@ -27,6 +29,7 @@ import math
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .. import cells, recurrent, tagging
 from ..data import Vocab
@@ -334,34 +337,62 @@ check_bidirectional = HintedCheck(
 
 
 # --- Exercise 3: one vector per sequence ----------------------------------------------------
-def reference_sequence_summary(output):
-    """[forward h at t = T-1 ; backward h at t = 0] = torch.cat([h_n[0], h_n[1]], -1)."""
-    J = output.shape[-1] // 2
-    return torch.cat([output[:, -1, :J], output[:, 0, J:]], dim=-1)
+def reference_sequence_summary(output, lengths):
+    """[forward h at t = lengths - 1 ; backward h at t = 0], one row per sequence: what
+    torch.cat([h_n[0], h_n[1]], -1) holds for a packed, right-padded batch."""
+    B, J = output.shape[0], output.shape[-1] // 2
+    last = torch.as_tensor(lengths).long() - 1                  # (B,): each one's last real step
+    return torch.cat([output[torch.arange(B), last, :J], output[:, 0, J:]], dim=-1)
 
 
-def _torch_output(rng, B: int, T: int, D: int, J: int) -> torch.Tensor:
-    """The output of a torch.nn.GRU(bidirectional=True) with weights drawn from rng."""
+def _lengths(rng, B: int, T: int, kind: str) -> torch.Tensor:
+    """Lengths of a right-padded batch: "mixed" (1 and T among them, not sorted), "full"."""
+    if kind == "full":
+        return torch.full((B,), T, dtype=torch.int64)
+    if B == 1:                                     # one sequence, padded
+        return torch.tensor([int(rng.integers(2, T))])
+    lengths = rng.integers(1, T + 1, size=B)
+    lengths[0], lengths[-1] = 1, T                 # the shortest possible and a full one
+    lengths[[0, 1]] = lengths[[1, 0]]              # not sorted
+    return torch.from_numpy(lengths).long()
+
+
+def _torch_output(rng, B: int, T: int, D: int, J: int, lengths: torch.Tensor) -> torch.Tensor:
+    """The output of a torch.nn.GRU(bidirectional=True), weights drawn from rng, on a packed
+    right-padded batch, padded back to T steps (zeros at the padding)."""
     with torch.random.fork_rng(devices=[]):
         gru = nn.GRU(D, J, batch_first=True, bidirectional=True).double()
     with torch.no_grad():
         for p in gru.parameters():
             p.copy_(torch.from_numpy(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
-        return gru(_inputs(rng, B, T, D))[0]
+        packed = pack_padded_sequence(_inputs(rng, B, T, D), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        return pad_packed_sequence(gru(packed)[0], batch_first=True, total_length=T)[0]
+
+
+def _random_output(rng, B: int, T: int, J: int, lengths: torch.Tensor) -> torch.Tensor:
+    """Random states at the real steps, zeros at the padding (as pad_packed_sequence gives)."""
+    output = torch.from_numpy(rng.normal(size=(B, T, 2 * J)))
+    real = torch.arange(T)[None, :] < lengths[:, None]          # (B, T)
+    return output * real[..., None]
 
 
 def _summary_cases(rng) -> list[Case]:
-    specs = [  # B, T, J, from torch?, label
-        (3, 5, 4, False, "random outputs, non-square sizes"),
-        (4, 6, 3, True, "the output of a torch.nn.GRU(bidirectional=True)"),
-        (5, 1, 3, False, "one step (T=1)"),
-        (1, 9, 6, False, "one sequence (B=1), T=9"),
+    specs = [  # B, T, J, from torch?, lengths, label
+        (3, 5, 4, False, "mixed", "a padded batch of random states, non-square sizes"),
+        (4, 6, 3, True, "mixed",
+         "the output of a torch.nn.GRU(bidirectional=True) on a packed, padded batch"),
+        (4, 7, 3, False, "full", "every sequence as long as the batch (no padding)"),
+        (5, 1, 3, False, "full", "one step (T=1)"),
+        (1, 9, 6, False, "mixed", "one sequence (B=1), padded to T=9"),
     ]
     cases = []
-    for B, T, J, from_torch, label in specs:
-        output = _torch_output(rng, B, T, 4, J) if from_torch else \
-            torch.from_numpy(rng.normal(size=(B, T, 2 * J)))
-        cases.append(Case({"output": output}, {"B": B, "T": T, "J": J, "2J": 2 * J}, label))
+    for B, T, J, from_torch, kind, label in specs:
+        lengths = _lengths(rng, B, T, kind)
+        output = (_torch_output(rng, B, T, 4, J, lengths) if from_torch
+                  else _random_output(rng, B, T, J, lengths))
+        cases.append(Case({"output": output, "lengths": lengths},
+                          {"B": B, "T": T, "J": J, "2J": 2 * J}, label))
     return cases
 
 
@@ -371,57 +402,90 @@ def _summary_shape_hint(name, got, expected, sizes) -> str:
         return ("That is one direction's size (or the two added up): the summary holds BOTH "
                 "final states side by side, (B, 2J).")
     if got == (B, 4 * J):
-        return ("Two whole steps were concatenated. Take only the forward half of the last step, "
-                "`output[:, -1, :J]`, and the backward half of the first, `output[:, 0, J:]`.")
+        return ("Two whole steps were concatenated. Take only the forward half of each sequence's "
+                "last real step and the backward half of the first step, `output[:, 0, J:]`.")
+    if B > 1 and len(got) == 3 and got[:2] == (B, B):
+        return ("`output[:, lengths - 1]` takes every listed step of EVERY sequence, (B, B, ...). "
+                "Pair each row with its own length: `output[torch.arange(B), lengths - 1, :J]`.")
     if got == (B, T, 2 * J) or (len(got) == 3 and got[0] == B):
         return "One vector per sequence: pick steps with an index, don't keep the time axis."
     if got == (T, 2 * J):
         return ("`output[-1]` is the last SEQUENCE of the batch: the batch axis comes first, "
-                "time second, so the last step of every sequence is `output[:, -1]`.")
+                "time second.")
     if got == (2 * J,) or got == (J,):
         return "Keep the batch axis: one row per sequence, `output[:, ...]`."
     return ""
 
 
-def _split_at(output, J):
-    return torch.cat([output[:, -1, :J], output[:, 0, J:]], dim=-1)
+def _halves(output, lengths, forward_at="last real", backward_at="first", J=None,
+            order="fb"):
+    """A summary from chosen steps: forward_at/backward_at are "last real" (lengths - 1),
+    "last" (T - 1) or "first" (0); J defaults to half the last axis."""
+    B = output.shape[0]
+    J = output.shape[-1] // 2 if J is None else J
+    steps = {"last real": torch.as_tensor(lengths).long() - 1,
+             "last": torch.full((B,), output.shape[1] - 1),
+             "first": torch.zeros(B, dtype=torch.long)}
+    rows = torch.arange(B)
+    forward = output[rows, steps[forward_at], :J]
+    backward = output[rows, steps[backward_at], J:]
+    return torch.cat([forward, backward] if order == "fb" else [backward, forward], dim=-1)
+
+
+def _mean_over_time(output, lengths):
+    return output.mean(dim=1)
 
 
 check_sequence_summary = HintedCheck(
     "sequence_summary", reference_sequence_summary, _summary_cases,
     output_names="summary",
     shape_hint=_summary_shape_hint,
-    shape_tip="`output` is (B, T, 2J): J = output.shape[-1] // 2.",
+    shape_tip="`output` is (B, T, 2J): J = output.shape[-1] // 2; `lengths` is (B,).",
     hints=[(r"slice indices must be integers|must be Tensors or|only integers",
-            "J must be an integer: `J = output.shape[-1] // 2` (`//`, not `/`).")],
+            "J must be an integer: `J = output.shape[-1] // 2` (`//`, not `/`)."),
+           (r"index -?\d+ is out of bounds|out of range",
+            "Steps are numbered 0 .. T-1: a sequence of length n ends at step `n - 1`, "
+            "so its forward summary is `output[b, lengths[b] - 1, :J]`."),
+           (r"Tensors must have same number of dimensions",
+            "`output[:, lengths - 1]` takes the listed steps of EVERY sequence, (B, B, 2J). "
+            "Pair each row with its own length: `output[torch.arange(B), lengths - 1, :J]`.")],
     mistakes=[
         Mistake("that is `output[:, -1]`, the last step of both directions. Its backward half "
                 "is the backward pass's state after its FIRST step: it has read only the last "
-                "input. The backward pass's summary of the whole sequence sits at t = 0, "
-                "`output[:, 0, J:]`.",
-                lambda output: output[:, -1].clone()),
+                "input (and for a padded sequence it is padding). The backward pass's summary "
+                "of the whole sequence sits at t = 0, `output[:, 0, J:]`.",
+                lambda output, lengths: output[:, -1].clone()),
+        Mistake("the forward half was read at the last step of the padded batch, "
+                "`output[:, -1, :J]`. That is the forward direction's final state only for the "
+                "sequences that fill all T steps; for a shorter one it is padding (zeros after "
+                "`pad_packed_sequence`). Each sequence's forward pass ends at its own last real "
+                "step: `output[torch.arange(B), lengths - 1, :J]`.",
+                lambda output, lengths: _halves(output, lengths, forward_at="last")),
+        Mistake("both halves were read at each sequence's last real step. The forward half is "
+                "right there, but the backward pass STARTS at that step (it has read one input "
+                "there); it ends at t = 0: `output[:, 0, J:]`.",
+                lambda output, lengths: _halves(output, lengths, backward_at="last real")),
         Mistake("that is `output[:, 0]`, the first step of both directions. Its forward half has "
-                "read only the first input; the forward pass's summary sits at the last step, "
-                "`output[:, -1, :J]`.",
-                lambda output: output[:, 0].clone()),
-        Mistake("the two halves are in the wrong order: forward first, "
-                "`[output[:, -1, :J], output[:, 0, J:]]`, as in h_n and in `output` itself.",
-                lambda output: torch.cat([output[:, 0, output.shape[-1] // 2:],
-                                          output[:, -1, :output.shape[-1] // 2]], dim=-1)),
+                "read only the first input; the forward pass's summary sits at each sequence's "
+                "last real step, `output[torch.arange(B), lengths - 1, :J]`.",
+                lambda output, lengths: output[:, 0].clone()),
+        Mistake("the two halves are in the wrong order: forward first, as in h_n and in "
+                "`output` itself.",
+                lambda output, lengths: _halves(output, lengths, order="bf")),
         Mistake("each step contributes the wrong half: the forward direction is "
-                "`output[..., :J]`, the backward one `output[..., J:]`. Take "
-                "`output[:, -1, :J]` and `output[:, 0, J:]`.",
-                lambda output: torch.cat([output[:, -1, output.shape[-1] // 2:],
-                                          output[:, 0, :output.shape[-1] // 2]], dim=-1)),
-        Mistake("that is the mean over time. It mixes every step's states, most of which have "
-                "read only part of the sequence; the summary is each direction's FINAL state.",
-                lambda output: output.mean(dim=1)),
+                "`output[..., :J]`, the backward one `output[..., J:]`.",
+                lambda output, lengths: torch.cat(
+                    [output[torch.arange(output.shape[0]), lengths - 1, output.shape[-1] // 2:],
+                     output[:, 0, :output.shape[-1] // 2]], dim=-1)),
+        Mistake("that is the mean over time. It mixes every step's states (and the padding), "
+                "most of which have read only part of the sequence; the summary is each "
+                "direction's FINAL state.", _mean_over_time),
         Mistake("that is the maximum over time (max-pooling), a different summary. Here: each "
-                "direction's final state, `output[:, -1, :J]` and `output[:, 0, J:]`.",
-                lambda output: output.max(dim=1).values),
+                "direction's final state.",
+                lambda output, lengths: output.max(dim=1).values),
         Mistake("the output was split at the wrong place. J is half of the LAST axis, "
                 "`J = output.shape[-1] // 2`, not of the time axis.",
-                lambda output: _split_at(output, output.shape[1] // 2)),
+                lambda output, lengths: _halves(output, lengths, J=output.shape[1] // 2)),
     ],
 )
 

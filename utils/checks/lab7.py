@@ -8,9 +8,9 @@ Three exercises, each compared with a reference computed at check time:
 * ``stacked_forward(cells, xs, states, residual=False)``: a stack of course cells (RNN, GRU,
   LSTM; float64 weights drawn for the check) run layer by layer from non-zero initial states
   given in PyTorch's layout, against ``utils.recurrent.RecurrentNet`` holding the same cells.
-  The residual spec is RecurrentNet's: layers l >= 1 add their input to their output; layer 0
-  never does (its input has D features, its output J). Cases with D = J come first, so that a
-  layer reading ``xs``, one cell for every layer or a residual at layer 0 give numbers (and are
+  The residual spec is RecurrentNet's: every layer after the first (``cells[1:]``) adds its
+  input to its output; the first layer (``cells[0]``) never does (its input has D features, its output J). Cases with D = J come first, so that a
+  layer reading ``xs``, one cell for every layer or a residual at the first layer give numbers (and are
   named) instead of a size error.
 * ``lstm_cells_from_torch(lstm)``: one course ``LSTMCell`` per layer of a stacked
   ``torch.nn.LSTM`` (float64, weights and both biases drawn for the check). The returned list
@@ -93,7 +93,7 @@ def make_cell(kind: str, D: int, J: int, rng: np.random.Generator):
 
 
 def make_stack(kind: str, D: int, J: int, L: int, rng: np.random.Generator) -> list:
-    """L cells: layer 0 reads D inputs, the layers above read the J outputs below them."""
+    """L cells: cells[0] reads D inputs, the layers above read the J outputs below them."""
     return [make_cell(kind, D if l == 0 else J, J, rng) for l in range(L)]
 
 
@@ -216,14 +216,14 @@ def _stack_mistake(**switches):
 FINAL_KEYS = ("final_states", "value 1", "value 2")
 
 STACK_MISTAKES = [
-    Mistake("every layer reads `xs`. Only layer 0 reads the input sequence; layer l + 1 reads "
-            "the OUTPUT sequence of layer l: after each layer, `inputs = outputs` (with "
+    Mistake("every layer reads `xs`. Only the first layer (`cells[0]`) reads the input sequence; "
+            "each layer above reads the OUTPUT sequence of the layer below: after each layer, `inputs = outputs` (with "
             "residual connections, `inputs = outputs + inputs`).",
             _stack_mistake(feed="xs")),
     Mistake("every layer runs `cells[0]`, so all layers share one cell, one set of weights. "
             "Layer l runs its own cell, `cells[l]`.",
             _stack_mistake(one_cell=True)),
-    Mistake("every layer starts from layer 0's initial state (`h_0[0]`). Each layer carries its "
+    Mistake("every layer starts from the first layer's initial state (`h_0[0]`). Each layer carries its "
             "own state through time, from its own initial state: layer l starts from `h_0[l]` "
             "(and `c_0[l]` for an LSTM).",
             _stack_mistake(start="first")),
@@ -234,12 +234,12 @@ STACK_MISTAKES = [
             "TIME within a layer, not up the stack: every layer starts from its own initial "
             "state, `h_0[l]` (and `c_0[l]` for an LSTM).",
             _stack_mistake(start="chained")),
-    Mistake("`output` is the bottom layer's (layer 0's) output. The stack's output is the TOP "
+    Mistake("`output` is the bottom layer's (`cells[0]`'s) output. The stack's output is the TOP "
             "layer's output at every step: what the layer after the stack (a softmax, a "
             "classifier) reads.",
             _stack_mistake(output_from="bottom"), keys=("output",)),
     Mistake("the layers of the final states are in reverse order. PyTorch puts the bottom "
-            "layer first: `h_n[0]` is layer 0's final state, `h_n[L - 1]` the top layer's.",
+            "layer first: `h_n[0]` is the first layer's final state, `h_n[L - 1]` the top layer's.",
             _stack_mistake(reverse_h_n=True), keys=FINAL_KEYS),
     Mistake("the LSTM's initial state was read the wrong way round: `states` is the pair "
             "`(h_0, c_0)`, hidden state first. Layer l starts from `(h_0[l], c_0[l])`.",
@@ -247,19 +247,19 @@ STACK_MISTAKES = [
     Mistake("the LSTM's final states are returned as `(c_n, h_n)`. PyTorch's order, and the "
             "course's, is `(h_n, c_n)`: hidden state first, as in `cell.step`'s `(h, c)`.",
             _stack_mistake(swap_out=True), keys=FINAL_KEYS),
-    Mistake("a residual connection was added at layer 0 too. By this lab's spec (that of "
-            "`utils.recurrent.RecurrentNet`) only the layers l >= 1 add their input to their "
-            "output: layer 0's input is x, D features, not a J-dimensional state (when D != J "
+    Mistake("a residual connection was added at the first layer too. By this lab's spec (that "
+            "of `utils.recurrent.RecurrentNet`) only the layers after the first (`cells[1:]`) add "
+            "their input to their output: the first layer's input is x, D features, not a J-dimensional state (when D != J "
             "the two can't even be added).",
             _stack_mistake(skip_from=0)),
-    Mistake("`residual=True` is ignored. With residual connections every layer l >= 1 passes "
-            "up its output PLUS its input: `inputs = outputs + inputs`.",
+    Mistake("`residual=True` is ignored. With residual connections every layer after the "
+            "first passes up its output PLUS its input: `inputs = outputs + inputs`.",
             lambda cells_, xs, states, residual=False: _stack(cells_, xs, states, False)),
-    Mistake("each residual connection adds the stack's input `xs`. Layer l >= 1 adds ITS OWN "
-            "input, the sequence it read (the output of the layer below).",
+    Mistake("each residual connection adds the stack's input `xs`. Every layer after the first "
+            "adds ITS OWN input, the sequence it read (the output of the layer below).",
             _stack_mistake(skip_source="xs")),
-    Mistake("the residual is added only to the top layer's output. Every layer l >= 1 passes "
-            "`outputs + inputs` up to the next layer, not its plain outputs.",
+    Mistake("the residual is added only to the top layer's output. Every layer after the first "
+            "passes `outputs + inputs` up to the next layer, not its plain outputs.",
             _stack_mistake(skip_passed=False)),
     Mistake("the residual was added into the final states too. The final states are each "
             "cell's own state, `h_n[l]` = the last h of layer l, before the residual sum: the "
@@ -315,7 +315,7 @@ def _explain_stack(case: Case, leaves) -> str:
     final = [leaf for leaf in leaves if leaf.name != "output"]
     if final and values_match(final[0].got[0], final[0].expected[0]) and len(final[0].got) > 1 \
             and not values_match(final[0].got[1:], final[0].expected[1:]):
-        text += (" Layer 0 is right and the layers above are not: look at what each layer "
+        text += (" The first layer (`h_n[0]`) is right and the layers above are not: look at what each layer "
                  "passes up to the next, and at which cell and initial state each layer uses.")
     return text
 
@@ -332,7 +332,7 @@ check_stacked_forward = HintedCheck(
     shape_tip="`xs` is (B, T, D); each layer's outputs are (B, T, J).",
     hints=[
         (r"x_t must have shape",
-         "Only layer 0 reads `xs` (D features): every layer above reads the OUTPUT sequence of "
+         "Only the first layer (`cells[0]`) reads `xs` (D features): every layer above reads the OUTPUT sequence of "
          "the layer below (J features), with its own cell `cells[l]`. Feeding `xs` to every "
          "layer, or running `cells[0]` for every layer, gives this error."),
         (r"h_prev must have shape|c_prev must have shape",
@@ -340,12 +340,12 @@ check_stacked_forward = HintedCheck(
          "tensor (for an LSTM, the pair `(h_0[l], c_0[l])`)."),
         (r"The size of tensor a \(\d+\) must match the size of tensor b",
          "A residual connection adds a layer's input to its output, so the two must have the "
-         "same size. The spec: only the layers l >= 1 add one; layer 0 reads x (D features) "
-         "and returns J, so it never does."),
+         "same size. The spec: only the layers after the first add one; the first layer "
+         "reads x (D features) and returns J, so it never does."),
         (r"tuple|pair|got list", STATE_HINT),
         (r"index \d+ is out of bounds|list index out of range",
-         "There are L = `len(cells)` layers, numbered 0 .. L-1, and `h_0[l]` is layer l's "
-         "initial state."),
+         "There are L = `len(cells)` layers, `cells[0]` to `cells[L - 1]`, and `h_0[l]` is the "
+         "initial state of `cells[l]`."),
     ],
     structure_hints=[
         (r"`final_states` returned a torch.Tensor|`final_states` is a torch.Tensor", STATE_HINT),
@@ -463,8 +463,8 @@ def _describe(x) -> str:
 
 SIZE_HINT = ("In `nn.LSTM(D, J, num_layers=L)`, `weight_ih_l0` is (4J, D) and every other "
              "`weight_ih_l{l}` is (4J, J): layer l >= 1 reads the J outputs of the layer below. "
-             "Every `weight_hh_l{l}` is (4J, J). So the cell of layer 0 is `LSTMCell(D, J)`, the "
-             "others `LSTMCell(J, J)`, and cell l takes the weights ending in `_l{l}`: U from "
+             "Every `weight_hh_l{l}` is (4J, J). So the first cell, `cells[0]`, is `LSTMCell(D, J)`, "
+             "the others `LSTMCell(J, J)`, and cell l takes the weights ending in `_l{l}`: U from "
              "`weight_ih`, W from `weight_hh`.")
 
 
@@ -539,8 +539,8 @@ class CellsCheck(HintedCheck):
                 raise CheckFailed(f"`cells[{l}]` has hidden_size {cell.hidden_size}; every layer "
                                   f"of the LSTM has J = {J} (`lstm.hidden_size`).")
             if cell.input_size != wanted:
-                why = ("layer 0 reads the input x, D = `lstm.input_size` features" if l == 0 else
-                       f"layer {l} reads the J outputs of the layer below, so its input_size is "
+                why = ("the first layer reads the input x, D = `lstm.input_size` features" if l == 0
+                       else f"`cells[{l}]` reads the J outputs of the layer below, so its input_size is "
                        "J = `lstm.hidden_size`")
                 raise CheckFailed(f"`cells[{l}]` has input_size {cell.input_size}; expected "
                                   f"{wanted}: {why}.")
@@ -558,7 +558,7 @@ def _cells_shape_hint(name, got, expected, sizes) -> str:
     if len(got) == 2 and got == expected[::-1]:
         return "It is transposed: copy the torch weight as it is, (4J, inputs); no `.T`."
     if name.endswith(".U") and got != expected:
-        return ("U is `weight_ih_l{l}` of the same layer: (4J, D) at layer 0, (4J, J) above. "
+        return ("U is `weight_ih_l{l}` of the same layer: (4J, D) for `cells[0]`, (4J, J) above. "
                 + SIZE_HINT.split(". ", 1)[1])
     if name.endswith(".b") and len(got) == 1 and got[0] == 8 * sizes["J"]:
         return ("b holds 4J numbers: the SUM `bias_ih_l{l} + bias_hh_l{l}`, not the two side by "
@@ -619,10 +619,10 @@ check_lstm_cells_from_torch = CellsCheck(
         Mistake("U and W are swapped. U multiplies the input, so it is `weight_ih` (input to "
                 "hidden); W multiplies the previous state, so it is `weight_hh` (hidden to "
                 "hidden).", lambda lstm: _wrong_cells(lstm, U="hh")),
-        Mistake("every cell got layer 0's weights (`_l0`). Cell l takes the weights of layer l, "
-                "the names ending in `_l{l}`: `getattr(lstm, f'weight_ih_l{l}')`.",
+        Mistake("every cell got the first layer's weights (`_l0`). `cells[l]` takes the weights "
+                "whose names end in `_l{l}`: `getattr(lstm, f'weight_ih_l{l}')`.",
                 lambda lstm: _wrong_cells(lstm, layer_of=lambda l: 0)),
-        Mistake("the layers are in reverse order: `cells[0]` must hold layer 0's weights (`_l0`), "
+        Mistake("the layers are in reverse order: `cells[0]` must hold the first layer's weights (`_l0`), "
                 "the bottom layer, which reads the input; `cells[L-1]` the top layer's.",
                 lambda lstm: _wrong_cells(lstm, layer_of=lambda l: lstm.num_layers - 1 - l)),
         Mistake("the gate blocks were reordered (to f, i, o, g). The course's LSTMCell stacks "
@@ -692,10 +692,10 @@ check_stack_parameter_count = HintedCheck(
                 "add them into one b).", _count_mistake(biases=1)),
         Mistake("the biases are missing: each layer and direction has `bias_ih` and `bias_hh`, "
                 "G·J numbers each.", _count_mistake(biases=0)),
-        Mistake("every layer reads D inputs. Only layer 0 reads x; each layer above reads the "
+        Mistake("every layer reads D inputs. Only the first layer reads x; each layer above reads the "
                 "output of the layer below: J numbers (2J when bidirectional).",
                 _count_mistake(inputs="D")),
-        Mistake("layer 0 was counted with J inputs. It reads x: its U is G·J × D; only the "
+        Mistake("the first layer was counted with J inputs. It reads x: its U is G·J × D; only the "
                 "layers above read J (2J when bidirectional).", _count_mistake(inputs="J")),
         Mistake("one block of weights per layer. Each gate and the candidate has its own U, W "
                 "and b: 1 block for the vanilla RNN, 3 for the GRU (r, z, n), 4 for the LSTM "
