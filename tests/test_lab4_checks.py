@@ -2,7 +2,6 @@
 pass, every known mistake is named, the cases make every term observable."""
 import copy
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -294,11 +293,9 @@ def test_messages_never_blame_the_course(name):
 
 
 @pytest.mark.parametrize("name", CHECKS)
-def test_checks_are_quick_and_deterministic(name):
+def test_checks_are_deterministic(name):
     CHECKS[name](getattr(SOLUTIONS, name))                 # warm up
-    start = time.perf_counter()
     first = CHECKS[name](getattr(SOLUTIONS, name))
-    assert time.perf_counter() - start < 1.0
     wrong = [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name][0]
     assert CHECKS[name](wrong).message == CHECKS[name](wrong).message
     assert first.message == CHECKS[name](getattr(SOLUTIONS, name)).message

@@ -2,7 +2,6 @@
 mistake is named, the cases make every term observable."""
 import copy
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -230,11 +229,9 @@ def test_messages_never_blame_the_course(name):
 
 
 @pytest.mark.parametrize("name", CHECKS)
-def test_checks_are_quick_and_deterministic(name):
+def test_checks_are_deterministic(name):
     CHECKS[name](getattr(SOLUTIONS, name))                 # warm up
-    start = time.perf_counter()
     first = CHECKS[name](getattr(SOLUTIONS, name))
-    assert time.perf_counter() - start < 1.0
     for answer in [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name][:4]:
         assert CHECKS[name](answer).message == CHECKS[name](answer).message
     assert first.message == CHECKS[name](getattr(SOLUTIONS, name)).message
