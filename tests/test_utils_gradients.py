@@ -84,7 +84,7 @@ def test_linear_unit_with_symmetric_W_decays_at_the_spectral_radius():
     with torch.no_grad():
         cell.W.copy_(W)
     assert spectral_radius(cell.W) == pytest.approx(0.85)
-    assert largest_singular_value(cell.W) == pytest.approx(0.85)     # symmetric: sigma = rho
+    assert largest_singular_value(cell.W) == pytest.approx(0.85)     # symmetric: ||W||_2 = rho
     xs = inputs(t=60)
     norms = gradient_norms_over_time(cell, xs)
     assert fit_decay_rate(norms, skip_last=10) == pytest.approx(0.85, rel=1e-4)

@@ -137,7 +137,8 @@ def spectral_radius(W: torch.Tensor) -> float:
 
 
 def largest_singular_value(W: torch.Tensor) -> float:
-    """sigma_max(W) = ||W||_2, the most W can stretch a vector; never below the spectral radius."""
+    """||W||_2, the largest singular value of W: the most W can stretch a vector; never below
+    the spectral radius rho(W)."""
     expect_tensor(W, "W", ndim=2, floating=True)
     return float(torch.linalg.matrix_norm(W.detach().double(), ord=2))
 
