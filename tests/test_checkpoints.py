@@ -56,12 +56,29 @@ def test_shipped_checkpoint_reproduces_its_recorded_validation_loss(shipped):
 
 def test_shipped_checkpoint_samples_shakespeare_like_text(shipped):
     from utils.sampling import sample
-    text = sample(shipped.model, shipped.vocab, prompt="ROMEO:\n", max_len=300, temperature=0.7,
-                  stop_at_eos=False, generator=torch.Generator().manual_seed(0))[0]
+    # trained on windows of the text, never on <BOS>: sampled from the prompt alone
+    text = sample(shipped.model, shipped.vocab, prompt="ROMEO:\n", bos=False, max_len=300,
+                  temperature=0.7, stop_at_eos=False, generator=torch.Generator().manual_seed(0))[0]
     words = text.split()
     assert len(words) > 30
     common = {"the", "and", "i", "to", "of", "my", "you", "a", "that", "is", "in", "not"}
     assert sum(w.lower().strip(",.;:!?") in common for w in words) / len(words) > 0.1
+
+
+def test_shipped_checkpoint_predicts_better_from_a_line_break_than_from_bos(shipped):
+    """The model never saw <BOS> (its windows start anywhere in the text): the first letter of
+    a speech is far likelier after a line break, a character every window has seen."""
+    import re
+    _, val_text = split_contiguous(load_shakespeare(), shipped.settings["val_fraction"])
+    ids = torch.tensor(shipped.vocab.encode(val_text))
+    firsts = ids[[m.end() for m in re.finditer(r"\n\n", val_text)]]
+    with torch.no_grad():
+        losses = []
+        for start in (shipped.vocab.bos_id, shipped.vocab.stoi["\n"]):
+            logits, _ = shipped.model.step(torch.tensor([start]))
+            losses.append(float(-torch.log_softmax(logits[0], -1)[firsts].mean()))
+    after_bos, after_newline = losses
+    assert after_bos > after_newline + 1.0
 
 
 # --- round trips --------------------------------------------------------------------------------------

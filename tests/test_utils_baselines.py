@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.baselines import BigramLM, uniform_loss
+from utils.baselines import BigramLM, UnigramLM, uniform_loss
 from utils.data import Vocab, sequence_pairs
 from utils.sampling import sample, sequence_log_likelihood
 from utils.training import evaluate
@@ -22,8 +22,34 @@ def test_uniform_loss_is_log_of_choices():
     assert uniform_loss(27) == pytest.approx(math.log(27))
     assert uniform_loss(1) == 0.0
     for bad in (0, -3, 2.5, True):
-        with pytest.raises(ValueError, match="num_choices must be a positive integer"):
+        with pytest.raises((ValueError, TypeError), match="choices must be a"):
             uniform_loss(bad)
+
+
+def test_uniform_loss_of_a_vocab_counts_the_tokens_that_can_come_next():
+    # <EOS>, <UNK>, a, b: every token but <PAD> and <BOS>
+    assert uniform_loss(VOCAB) == pytest.approx(math.log(len(VOCAB) - 2))
+    assert uniform_loss(VOCAB) == pytest.approx(math.log(4))
+
+
+def test_unigram_is_the_smoothed_frequency_of_each_next_token():
+    model = UnigramLM(len(VOCAB), k=0.5).fit(encoded(NAMES))
+    # next tokens: a a a a b b b ... from the pairs <BOS>a ab b<EOS> | <BOS>a aa ab b<EOS> | <BOS>b b<EOS>
+    a, b, eos = 4, 5, VOCAB.eos_id
+    counts = {a: 3, b: 3, eos: 3, VOCAB.unk_id: 0}
+    total = 9 + 0.5 * 4
+    probs = model.log_probs.exp()
+    for tok, n in counts.items():
+        torch.testing.assert_close(probs[:, tok], torch.full((len(VOCAB),), (n + 0.5) / total))
+    assert (probs[:, [VOCAB.pad_id, VOCAB.bos_id]] == 0).all()
+    val = encoded(["ba"])
+    assert model.loss(val) == pytest.approx(-np.mean([math.log((counts[t] + 0.5) / total)
+                                                       for t in (b, a, eos)]))
+    # one long text: the unigram loss is the entropy of the letter frequencies (k = 0)
+    text = [VOCAB.encode("aab" * 20)]
+    p = np.array([39, 20]) / 59                   # the 59 next tokens: a 39 times, b 20 times
+    assert UnigramLM(len(VOCAB), k=0).fit(text).loss(text) == pytest.approx(
+        -(p * np.log(p)).sum(), abs=1e-6)
 
 
 def test_bigram_counts_and_add_k_probabilities():

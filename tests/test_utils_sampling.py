@@ -184,6 +184,40 @@ def test_sampling_is_stateful_and_never_calls_forward(model, monkeypatch):
     assert [VOCAB.decode(row) for row in fed_back] == [t[:4] for t in texts]
 
 
+def test_without_bos_sampling_starts_from_the_prompt_at_a_zero_state(model, monkeypatch):
+    """bos=False: the model trained on text windows never saw <BOS>, so it is never fed."""
+    steps, states = [], []
+    real_step = model.step
+
+    def recording_step(idx_t, state=None):
+        steps.append(idx_t.tolist())
+        states.append(state)
+        return real_step(idx_t, state)
+
+    monkeypatch.setattr(model, "step", recording_step)
+    texts = sample(model, VOCAB, n=2, prompt="ab", max_len=3, bos=False, stop_at_eos=False,
+                   generator=torch.Generator().manual_seed(0))
+    assert [len(t) for t in texts] == [3, 3]
+    assert steps[0] == [VOCAB.stoi["a"]] * 2 and steps[1] == [VOCAB.stoi["b"]] * 2
+    assert states[0] is None                      # the zero state, as at a window's start
+    assert all(VOCAB.bos_id not in s for s in steps)
+    monkeypatch.undo()
+    # the same as running the prompt through the model from a zero state, without <BOS>
+    greedy = sample(model, VOCAB, n=1, prompt="ab", max_len=1, bos=False, greedy=True,
+                    stop_at_eos=False)[0]
+    logits, _ = model(torch.tensor([[VOCAB.stoi["a"], VOCAB.stoi["b"]]]))
+    scores = logits[0, -1].clone()
+    scores[[VOCAB.pad_id, VOCAB.bos_id, VOCAB.unk_id, VOCAB.eos_id]] = float("-inf")
+    assert greedy == VOCAB.itos[int(scores.argmax())]
+
+
+def test_without_bos_a_prompt_is_required(model):
+    with pytest.raises(ValueError, match="bos=False.*prompt"):
+        sample(model, VOCAB, n=1, max_len=3, bos=False)
+    with pytest.raises(TypeError, match="bos must be True or False"):
+        sample(model, VOCAB, n=1, prompt="a", max_len=3, bos=1)
+
+
 def test_prompt_conditions_the_samples(model):
     plain = sample(model, VOCAB, n=1, greedy=True, max_len=10)
     prompted = sample(model, VOCAB, n=1, prompt="gg", greedy=True, max_len=10)

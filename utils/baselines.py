@@ -1,13 +1,19 @@
 """Baselines that a language model must beat, in the same units (nats per token).
 
-* ``uniform_loss(n)``: every one of n possible next tokens equally likely, log n nats.
+* ``uniform_loss(vocab)``: every token that can come next equally likely, log C nats,
+  where C is the number of tokens that can be predicted (all but <PAD> and <BOS>);
+  ``uniform_loss(n)`` for a model with n classes. The course defines it here, once.
+* ``UnigramLM``: P(next) from the token frequencies alone, ignoring the context:
+
+      P(b) = (count(b) + k) / (N + k * C)
+
 * ``BigramLM``: P(next | previous) from counts on the training ids, add-k smoothed:
 
       P(b | a) = (count(a, b) + k) / (count(a) + k * C)
 
   where C is the number of tokens that can come next (all but <PAD> and <BOS>).
 
-``BigramLM`` has the same interface as ``utils.models.CharLM`` (``forward`` and ``step``
+``UnigramLM`` and ``BigramLM`` have the same interface as ``utils.models.CharLM`` (``forward`` and ``step``
 return next-token logits), so ``utils.training.evaluate`` scores it and
 ``utils.sampling.sample`` samples from it exactly as they do for a recurrent model.
 """
@@ -129,3 +135,24 @@ class BigramLM(nn.Module):
             raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got values from "
                              f"{both.min()} to {both.max()}")
         return prev.astype(np.int64), nxt.astype(np.int64)
+
+
+class UnigramLM(BigramLM):
+    """A count-based unigram language model: the letter frequencies, no context at all.
+
+    It counts the same (previous, next) pairs as ``BigramLM`` but forgets the previous
+    token: every row of its table is the add-k smoothed frequency of each next token.
+
+    model = UnigramLM(len(vocab), k=1.0).fit(train_sequences)
+    model.loss(val_sequences)                                          # nats per token
+    """
+
+    def _update_log_probs(self) -> None:
+        column = (self.counts.sum(dim=0) + self.k)[None, :].expand_as(self.counts).clone()
+        column[:, list(NEVER_NEXT)] = 0.0
+        if float(column[0].sum()) == 0:          # nothing counted and k = 0: a uniform guess
+            column = torch.ones_like(column)
+            column[:, list(NEVER_NEXT)] = 0.0
+        log_probs = torch.log(column / column.sum(dim=1, keepdim=True))
+        log_probs[:, list(NEVER_NEXT)] = IMPOSSIBLE
+        self.log_probs = log_probs

@@ -2,6 +2,13 @@
 
 The model is run statefully: each new token is fed back as the next input together
 with the carried state (``model.step``); the prefix is never re-read.
+
+Sampling must start the way training did. A model trained on whole sequences that begin
+with ``<BOS>`` (names) is sampled from ``<BOS>`` (``bos=True``, the default). A model
+trained on windows cut from the middle of a long text (Shakespeare) never saw ``<BOS>``:
+its embedding row for it was never trained. Sample it with ``bos=False`` and a prompt:
+the prompt's first token is then the first input, at a zero state, as at the start of
+every training window.
 """
 from __future__ import annotations
 
@@ -43,13 +50,18 @@ def check_model_and_vocab(model, vocab) -> None:
 def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100,
            temperature: float = 1.0, greedy: bool = False, top_k: int | None = None,
            reject_unk: bool = True, stop_at_eos: bool = True,
-           generator: torch.Generator | None = None) -> list[str]:
+           generator: torch.Generator | None = None, bos: bool = True) -> list[str]:
     """Generate ``n`` continuations of ``prompt`` (the prompt is not repeated in the output).
 
     Starts from a zero state and <BOS>, feeds the prompt one token at a time, then draws
     each next token from the softmax (or takes the argmax when greedy), feeds it back,
     and stops at <EOS> (if stop_at_eos) or after max_len new tokens. With reject_unk the
     special tokens <PAD>, <BOS> and <UNK> get probability 0, so they are never drawn.
+
+    bos: True for a model trained on sequences that begin with <BOS> (names); False for a
+        model trained on windows cut from a long text, which never saw <BOS>: sampling
+        then starts at the zero state with the prompt's first token, as every training
+        window did, so the prompt must not be empty.
     """
     check_model_and_vocab(model, vocab)
     n = expect_positive_int(n, "n")
@@ -57,12 +69,16 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
     expect_positive_number(temperature, "temperature")
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a string, got {type(prompt).__name__}")
+    if not isinstance(bos, bool):
+        raise TypeError(f"bos must be True or False, got {bos!r}")
+    if not bos and not prompt:
+        raise ValueError("with bos=False the first input is the prompt's first token: give a "
+                         "prompt the model has seen in training, e.g. prompt='\\n' or 'ROMEO:\\n'")
     was_training = model.training
     model.eval()
     device = model.device
-    tokens = torch.full((n,), vocab.bos_id, dtype=torch.long, device=device)
-    logits, state = model.step(tokens)
-    for token_id in vocab.encode(prompt):
+    state = None                                      # the zero state
+    for token_id in vocab.encode(prompt, bos=bos):    # <BOS> first only when bos=True
         logits, state = model.step(torch.full((n,), token_id, dtype=torch.long, device=device), state)
     banned = [vocab.pad_id, vocab.bos_id] + ([vocab.unk_id] if reject_unk else [])
     out = [[] for _ in range(n)]
