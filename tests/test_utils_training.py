@@ -236,3 +236,19 @@ def test_train_does_not_touch_a_deep_copy():
     frozen = copy.deepcopy(model)
     train(model, windows, steps=3, progress=False)
     assert any(not torch.equal(a, b) for a, b in zip(model.parameters(), frozen.parameters()))
+
+
+def test_plot_history_draws_every_baseline_or_refuses():
+    import matplotlib
+    matplotlib.use("Agg")
+    from utils.plotting import plot_history
+    from utils.training import History
+    h = History(steps=[1, 2, 3], loss=[3.0, 2.5, 2.0], val_steps=[3], val_loss=[2.2])
+    four = {"uniform": 3.3, "unigram": 2.8, "bigram": 2.3, "checkpoint": 1.6}
+    ax = plot_history({"RNN": h}, baselines=four)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert all(name in labels for name in four), labels
+    with pytest.raises(ValueError, match="at most 4 baselines"):
+        plot_history({"RNN": h}, baselines={str(i): float(i) for i in range(5)})
+    with pytest.raises(TypeError):
+        plot_history({"RNN": h}, baselines=[3.3])

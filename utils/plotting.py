@@ -51,13 +51,22 @@ def plot_history(histories: dict, ax=None, baselines: dict | None = None, smooth
 
     histories: {label: History}. baselines: {label: value} drawn as dashed lines.
     """
+    styles = ["--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
+    if baselines is not None and not isinstance(baselines, dict):
+        raise TypeError(f"baselines must be a dict {{label: loss}}, got {type(baselines).__name__}")
+    if len(baselines or {}) > len(styles):
+        raise ValueError(f"plot_history draws at most {len(styles)} baselines (one line style "
+                         f"each), got {len(baselines)}: {list(baselines)}")
+    if not isinstance(histories, dict) or len(histories) > len(CYCLE):
+        raise ValueError(f"histories must be a dict of at most {len(CYCLE)} runs (one colour "
+                         f"each), got {histories if not isinstance(histories, dict) else len(histories)}")
     ax = ax or plt.subplots()[1]
     for (label, h), color in zip(histories.items(), CYCLE):
         ax.plot(h.steps, smooth(h.loss, smooth_window), color=color, alpha=0.55, lw=1.2,
                 label=f"{label} (train)")
         if h.val_loss:
             ax.plot(h.val_steps, h.val_loss, "o-", color=color, ms=4, label=f"{label} (validation)")
-    for (label, value), style in zip((baselines or {}).items(), ["--", ":", "-."]):
+    for (label, value), style in zip((baselines or {}).items(), styles):
         ax.axhline(value, color=COLORS["grey"], ls=style, lw=1.2, label=label)
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
