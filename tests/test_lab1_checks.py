@@ -48,11 +48,11 @@ def forward_vectorised_input(xs, h0, U, W, b):
     return np.stack(states)
 
 
-def output_with_logsumexp(hs, V, c):
-    o = hs @ V.T + c
-    m = o.max(axis=-1, keepdims=True)
-    log_z = m + np.log(np.exp(o - m).sum(axis=-1, keepdims=True))
-    return np.exp(o - log_z)
+def output_with_logsumexp(hs, V, b_y):
+    s = hs @ V.T + b_y
+    m = s.max(axis=-1, keepdims=True)
+    log_z = m + np.log(np.exp(s - m).sum(axis=-1, keepdims=True))
+    return np.exp(s - log_z)
 
 
 def backward_with_broadcasting(dh_t, x_t, h_prev, h_t, U, W):
@@ -140,7 +140,7 @@ def test_cases_are_consistent_and_every_term_matters(name):
         for key, value in arrays.items():                 # no degenerate, all-zero input
             if isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 assert np.abs(value).max() > 0.1, (case.label, key)
-        for key in ("h0", "b", "c"):                      # a forgotten h0 / bias shows
+        for key in ("h0", "b", "b_y"):                      # a forgotten h0 / bias shows
             if key in arrays:
                 assert np.abs(arrays[key]).min() > 1e-3 or len(arrays[key]) > 1, key
     rng = np.random.default_rng(0)
@@ -154,8 +154,8 @@ def test_cases_are_consistent_and_every_term_matters(name):
 def test_large_case_really_overflows_a_naive_softmax():
     large = [c for c in CHECKS["output_layer"].make_cases(np.random.default_rng(0))
              if "large" in c.label][0]
-    logits = large.args["hs"] @ large.args["V"].T + large.args["c"]
-    assert np.abs(logits).max() > 710                                      # exp overflows
+    scores = large.args["hs"] @ large.args["V"].T + large.args["b_y"]
+    assert np.abs(scores).max() > 710                                      # exp overflows
 
 
 def test_reference_bptt_agrees_with_numpy_rnn_backward():
@@ -164,8 +164,8 @@ def test_reference_bptt_agrees_with_numpy_rnn_backward():
     xs, h0, targets = rng.normal(size=(6, 3)), rng.normal(size=5), rng.integers(0, 4, size=6)
     hs, probs = numpy_rnn.rnn_forward(xs, h0, params)
     full = numpy_rnn.rnn_backward(xs, targets, h0, params, hs, probs)
-    do = probs.copy()
-    do[np.arange(6), targets] -= 1
-    ours = lab1.reference_bptt(xs, h0, hs, do @ params["V"], params["U"], params["W"])
+    ds = probs.copy()
+    ds[np.arange(6), targets] -= 1
+    ours = lab1.reference_bptt(xs, h0, hs, ds @ params["V"], params["U"], params["W"])
     for key in ("dU", "dW", "db", "dh0"):
         np.testing.assert_allclose(ours[key], full[key], rtol=1e-12, atol=1e-14)

@@ -88,13 +88,13 @@ def test_gradients_are_sums_over_time():
 def test_forward_equals_hand_unrolled_loop():
     params, xs, _, h0 = make_problem(6)
     hs, probs = nr.rnn_forward(xs, h0, params)
-    U, W, b, V, c = (params[n] for n in nr.PARAM_NAMES)
+    U, W, b, V, b_y = (params[n] for n in nr.PARAM_NAMES)
     h = h0
     assert hs.shape == (6, J) and probs.shape == (6, K)
     for t in range(6):
         h = np.tanh(W @ h + U @ xs[t] + b)
-        o = V @ h + c
-        p = np.exp(o) / np.exp(o).sum()
+        s = V @ h + b_y                       # the output scores s_t
+        p = np.exp(s) / np.exp(s).sum()
         np.testing.assert_allclose(hs[t], h, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(probs[t], p, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
@@ -138,7 +138,7 @@ def test_rnn_step_matches_equation():
     ("W", lambda xs, h0, p: (xs, h0, dict(p, W=p["W"][:, :2])), "W"),
     ("V", lambda xs, h0, p: (xs, h0, dict(p, V=p["V"].T)), "V"),
     ("b", lambda xs, h0, p: (xs, h0, dict(p, b=p["b"][:, None])), "b"),
-    ("c", lambda xs, h0, p: (xs, h0, dict(p, c=p["c"][:1])), "c"),
+    ("b_y", lambda xs, h0, p: (xs, h0, dict(p, b_y=p["b_y"][:1])), "b_y"),
 ])
 def test_forward_bad_shapes_name_the_argument(name, bad, expected):
     params, xs, _, h0 = make_problem(3)
@@ -148,9 +148,19 @@ def test_forward_bad_shapes_name_the_argument(name, bad, expected):
 
 def test_missing_parameter_is_named():
     params, xs, _, h0 = make_problem(3)
-    del params["c"]
-    with pytest.raises(ValueError, match="'c'"):
+    del params["b_y"]
+    with pytest.raises(ValueError, match="'b_y'"):
         nr.rnn_forward(xs, h0, params)
+
+
+def test_the_output_bias_is_b_y_and_the_old_name_c_is_explained():
+    assert nr.PARAM_NAMES == ("U", "W", "b", "V", "b_y")
+    params, xs, targets, h0 = make_problem(3)
+    assert set(nr.loss_and_gradients(params, xs, targets, h0)[1]) == {
+        "dU", "dW", "db", "dV", "db_y", "dh0"}
+    old = {("c" if name == "b_y" else name): value for name, value in params.items()}
+    with pytest.raises(ValueError, match="'c'.*'b_y'"):
+        nr.rnn_forward(xs, h0, old)
 
 
 def test_integer_inputs_are_rejected_with_dtype():

@@ -134,7 +134,7 @@ def draw_rnn_box(ax, equations: bool = True):
     right = 1.9
     if equations:
         lines = [r"$a_t = W h_{t-1} + U x_t + b$", r"$h_t = \tanh(a_t)$",
-                 r"$\hat{y}_t = \mathrm{softmax}(V h_t + c)$"]
+                 r"$\hat{y}_t = \mathrm{softmax}(V h_t + b_y)$"]
         for k, line in enumerate(lines):
             ax.text(2.2, 2.0 - 0.55 * k, line, fontsize=12, va="center")
         ax.text(2.2, 0.0, "the same $U, W, V, b, c$\nat every step $t$", fontsize=10,
@@ -623,7 +623,7 @@ def draw_bidirectional(ax, T: int = 4, highlight: int | None = None):
             color=KIND_COLORS["hidden"], ha="center", va="center")
     ax.text(0, y_bwd, "backward:\nright to left", fontsize=9.5, color=KIND_COLORS["decoder"],
             ha="center", va="center")
-    ax.text(gap * T + 0.65, y_out, r"$\hat{y}_t = g(V\,[\overrightarrow{h}_t;\overleftarrow{h}_t] + c)$",
+    ax.text(gap * T + 0.65, y_out, r"$\hat{y}_t = g(V\,[\overrightarrow{h}_t;\overleftarrow{h}_t] + b_y)$",
             fontsize=10.5, ha="left", va="center")
     ax.set_xlim(-0.75, gap * (T + 1) + 1.2)
     ax.set_ylim(-0.45, y_out + 0.45)

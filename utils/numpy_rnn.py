@@ -5,8 +5,8 @@ batch axis, so every line maps onto an equation:
 
     a_t   = W h_{t-1} + U x_t + b          U: (J, D)  W: (J, J)  b: (J,)
     h_t   = tanh(a_t)                      h_t: (J,)
-    o_t   = V h_t + c                      V: (K, J)  c: (K,)
-    yhat_t = softmax(o_t)                  yhat_t: (K,)
+    s_t   = V h_t + b_y                    V: (K, J)  b_y: (K,)   s_t: the output scores (logits)
+    yhat_t = softmax(s_t)                  yhat_t: (K,)
     loss  = - sum_t log yhat_t[y_t]
 
 Shapes: ``xs`` is (T, D), ``hs`` is (T, J), ``probs`` is (T, K), ``targets`` is (T,) ints.
@@ -17,7 +17,7 @@ import numpy as np
 
 from .validate import expect_array, expect_positive_int
 
-PARAM_NAMES = ("U", "W", "b", "V", "c")
+PARAM_NAMES = ("U", "W", "b", "V", "b_y")
 
 
 def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float = 0.5) -> dict:
@@ -31,26 +31,29 @@ def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float =
         "W": rng.normal(0.0, scale / np.sqrt(J), size=(J, J)),
         "b": rng.normal(0.0, 0.1, size=J),
         "V": rng.normal(0.0, scale / np.sqrt(J), size=(K, J)),
-        "c": rng.normal(0.0, 0.1, size=K),
+        "b_y": rng.normal(0.0, 0.1, size=K),
     }
 
 
 def check_params(params: dict) -> tuple[int, int, int]:
     """Validate a parameter dict; return (D, J, K)."""
     missing = [name for name in PARAM_NAMES if name not in params]
+    if missing == ["b_y"] and "c" in params:
+        raise ValueError("params names the output bias 'c'; the course now calls it 'b_y' "
+                         f"(s_t = V h_t + b_y): rename the key. Expected keys {list(PARAM_NAMES)}")
     if missing:
         raise ValueError(f"params is missing {missing}; expected keys {list(PARAM_NAMES)}")
     J, D = expect_array(params["U"], "U", ndim=2).shape
     expect_array(params["W"], "W", shape=(J, J))
     expect_array(params["b"], "b", shape=(J,))
     K = expect_array(params["V"], "V", ndim=2, shape=(None, J)).shape[0]
-    expect_array(params["c"], "c", shape=(K,))
+    expect_array(params["b_y"], "b_y", shape=(K,))
     return D, J, K
 
 
-def softmax(o: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, shifted by the max for numerical safety."""
-    z = np.exp(o - o.max(axis=-1, keepdims=True))
+def softmax(s: np.ndarray) -> np.ndarray:
+    """Softmax of the scores ``s`` over the last axis, shifted by the max for numerical safety."""
+    z = np.exp(s - s.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
 
 
@@ -99,7 +102,7 @@ def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarra
     for t, x_t in enumerate(xs):
         h = _step(x_t, h, params["U"], params["W"], params["b"])
         hs[t] = h
-    probs = softmax(hs @ params["V"].T + params["c"])
+    probs = softmax(hs @ params["V"].T + params["b_y"])   # row t: softmax(s_t)
     return hs, probs
 
 
@@ -131,14 +134,14 @@ def rnn_backward(xs: np.ndarray, targets: np.ndarray, h0: np.ndarray, params: di
     """Backpropagation through time for the summed cross-entropy loss.
 
     Because U, W and b are shared by every step, their gradients are sums of the
-    per-step contributions. Returns a dict with dU, dW, db, dV, dc and dh0.
+    per-step contributions. Returns a dict with dU, dW, db, dV, db_y and dh0.
     """
     T = len(xs)
     targets = check_targets(targets, T, probs.shape[1])
-    do = probs.copy()
-    do[np.arange(T), targets] -= 1.0         # dL/do_t = yhat_t - onehot(y_t)
-    grads = {"dV": do.T @ hs, "dc": do.sum(axis=0)}
-    dhs_from_output = do @ params["V"]       # (T, J): the path from each h_t to its own loss
+    ds = probs.copy()
+    ds[np.arange(T), targets] -= 1.0         # (T, K): dL/ds_t = yhat_t - onehot(y_t)
+    grads = {"dV": ds.T @ hs, "db_y": ds.sum(axis=0)}
+    dhs_from_output = ds @ params["V"]       # (T, J): the path from each h_t to its own loss
     for name in ("U", "W", "b"):
         grads["d" + name] = np.zeros_like(params[name])
     dh_next = np.zeros_like(h0)              # the path from h_t into h_{t+1}

@@ -23,11 +23,11 @@ def rnn_forward(xs, h0, U, W, b):
     return hs
 
 
-def output_layer(hs, V, c):
-    """softmax(V h_t + c) for every step.  hs (T, J) -> probs (T, K)"""
-    o = hs @ V.T + c                              # row t is o_t = V h_t + c
-    o = o - o.max(axis=1, keepdims=True)          # same softmax, and exp can't overflow
-    e = np.exp(o)
+def output_layer(hs, V, b_y):
+    """softmax(V h_t + b_y) for every step.  hs (T, J) -> probs (T, K)"""
+    s = hs @ V.T + b_y                            # row t is s_t = V h_t + b_y
+    s = s - s.max(axis=1, keepdims=True)          # same softmax, and exp can't overflow
+    e = np.exp(s)
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -60,14 +60,14 @@ def bptt(xs, h0, hs, dhs, U, W):
 
 def loss_and_gradients(xs, targets, h0, params):
     """Summed cross-entropy of the sequence and the gradient of every parameter and of h0."""
-    U, W, b, V, c = (params[name] for name in ("U", "W", "b", "V", "c"))
+    U, W, b, V, b_y = (params[name] for name in ("U", "W", "b", "V", "b_y"))
     T = len(xs)
     hs = rnn_forward(xs, h0, U, W, b)
-    probs = output_layer(hs, V, c)
+    probs = output_layer(hs, V, b_y)
     loss = -np.log(probs[np.arange(T), targets]).sum()
-    do = probs.copy()
-    do[np.arange(T), targets] -= 1                # dL/do_t = yhat_t - onehot(y_t)
-    grads = bptt(xs, h0, hs, do @ V, U, W)        # row t of do @ V is V^T do_t = dL/dh_t
-    grads["dV"] = do.T @ hs
-    grads["dc"] = do.sum(axis=0)
+    ds = probs.copy()
+    ds[np.arange(T), targets] -= 1                # dL/ds_t = yhat_t - onehot(y_t)
+    grads = bptt(xs, h0, hs, ds @ V, U, W)        # row t of ds @ V is V^T ds_t = dL/dh_t
+    grads["dV"] = ds.T @ hs
+    grads["db_y"] = ds.sum(axis=0)
     return loss, grads

@@ -217,51 +217,51 @@ def forward_with_a_wrong_cell(xs, h0, U, W, b):
 
 # --- Exercise 3: output_layer ---------------------------------------------------------------
 @wrong("output_layer", "wrong axis", "axis=1")
-def output_softmax_over_time(hs, V, c):
-    o = hs @ V.T + c
-    e = np.exp(o - o.max(axis=0, keepdims=True))
+def output_softmax_over_time(hs, V, b_y):
+    s = hs @ V.T + b_y
+    e = np.exp(s - s.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
 
 
 @wrong("output_layer", "NaN", "overflow", "max")
-def output_no_max_shift(hs, V, c):
-    e = np.exp(hs @ V.T + c)
+def output_no_max_shift(hs, V, b_y):
+    e = np.exp(hs @ V.T + b_y)
     return e / e.sum(axis=1, keepdims=True)
 
 
 @wrong("output_layer", "NaN", "each row's own max")
-def output_global_max_shift(hs, V, c):
-    o = hs @ V.T + c
-    e = np.exp(o - o.max())
+def output_global_max_shift(hs, V, b_y):
+    s = hs @ V.T + b_y
+    e = np.exp(s - s.max())
     return e / e.sum(axis=1, keepdims=True)
 
 
-@wrong("output_layer", "bias `c`")
-def output_no_bias(hs, V, c):
+@wrong("output_layer", "bias `b_y`")
+def output_no_bias(hs, V, b_y):
     return _softmax(hs @ V.T)
 
 
 @wrong("output_layer", "ValueError", "broadcast", "keepdims")
-def output_sum_without_keepdims(hs, V, c):
-    o = hs @ V.T + c
-    e = np.exp(o - o.max(axis=1, keepdims=True))
+def output_sum_without_keepdims(hs, V, b_y):
+    s = hs @ V.T + b_y
+    e = np.exp(s - s.max(axis=1, keepdims=True))
     return e / e.sum(axis=1)
 
 
 @wrong("output_layer", "ValueError", "transposed", "hs @ V.T")
-def output_V_times_hs(hs, V, c):
-    return _softmax((V @ hs).T + c)
+def output_V_times_hs(hs, V, b_y):
+    return _softmax((V @ hs).T + b_y)
 
 
 @wrong("output_layer", "logits", "softmax is missing")
-def output_logits(hs, V, c):
-    return hs @ V.T + c
+def output_scores(hs, V, b_y):
+    return hs @ V.T + b_y
 
 
 @wrong("output_layer", "normalised at once", "each row")
-def output_normalised_globally(hs, V, c):
-    o = hs @ V.T + c
-    e = np.exp(o - o.max(axis=1, keepdims=True))
+def output_normalised_globally(hs, V, b_y):
+    s = hs @ V.T + b_y
+    e = np.exp(s - s.max(axis=1, keepdims=True))
     return e / e.sum()
 
 
@@ -457,21 +457,21 @@ def bptt_calls_a_stub(xs, h0, hs, dhs, U, W):
 
 # --- Exercise 6: loss_and_gradients ---------------------------------------------------------
 def _loss(xs, targets, h0, params, average=False, minus_one=True, sign=-1.0, block=False):
-    U, W, b, V, c = (params[k] for k in "UWbVc")
+    U, W, b, V, b_y = (params[k] for k in ("U", "W", "b", "V", "b_y"))
     T = len(xs)
     h, hs = h0, []
     for x_t in xs:
         h = _cell(x_t, h, U, W, b)
         hs.append(h)
     hs = np.array(hs)
-    probs = _softmax(hs @ V.T + c)
+    probs = _softmax(hs @ V.T + b_y)
     picked = probs[:, targets] if block else probs[np.arange(T), targets]
     loss = sign * np.log(picked).sum()
-    do = probs.copy()
+    ds = probs.copy()
     if minus_one:
-        do[np.arange(T), targets] -= 1
-    grads = _bptt(xs, h0, hs, do @ V, U, W)
-    grads.update(dV=do.T @ hs, dc=do.sum(axis=0))
+        ds[np.arange(T), targets] -= 1
+    grads = _bptt(xs, h0, hs, ds @ V, U, W)
+    grads.update(dV=ds.T @ hs, db_y=ds.sum(axis=0))
     if average:
         loss, grads = loss / T, {k: g / T for k, g in grads.items()}
     return loss, grads
@@ -519,3 +519,10 @@ def loss_dV_transposed(xs, targets, h0, params):
 def loss_not_summed(xs, targets, h0, params):
     loss, grads = _loss(xs, targets, h0, params)
     return np.full(len(xs), loss / len(xs)), grads
+
+
+@wrong("loss_and_gradients", "db_y")
+def loss_old_name_for_the_output_bias(xs, targets, h0, params):
+    loss, grads = _loss(xs, targets, h0, params)
+    grads["dc"] = grads.pop("db_y")          # the first edition called the output bias c
+    return loss, grads

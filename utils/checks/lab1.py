@@ -38,7 +38,7 @@ def fixture(rng: np.random.Generator, T: int, D: int, J: int, K: int, large: boo
         "W": rng.normal(0.0, 1.0 / np.sqrt(J), size=(J, J)),
         "b": rng.normal(0.0, 0.5, size=J),
         "V": rng.normal(0.0, 1.0 / np.sqrt(J), size=(K, J)),
-        "c": rng.normal(0.0, 0.5, size=K),
+        "b_y": rng.normal(0.0, 0.5, size=K),
         "dhs": rng.normal(size=(T, J)),
         "targets": rng.integers(0, K, size=T),
     }
@@ -56,7 +56,7 @@ def cases_for(names: list[str], letters: str, scale_large: str | None = None):
         for spec in SIZES:
             sizes = {k: spec[k] for k in "TDJK"}
             f = fixture(rng, **sizes, large=spec.get("large", False))
-            if spec.get("large") and scale_large:       # e.g. large logits for the softmax
+            if spec.get("large") and scale_large:       # e.g. large scores for the softmax
                 f[scale_large] = f[scale_large] * LARGE
             f["params"] = {name: f[name] for name in numpy_rnn.PARAM_NAMES}
             args = {name: f[name] for name in names}
@@ -74,13 +74,13 @@ def reference_rnn_cell_forward(x_t, h_prev, U, W, b):
 def reference_rnn_forward(xs, h0, U, W, b):
     """All hidden states. (T, D), (J,) -> (T, J)"""
     J = len(b)
-    params = {"U": U, "W": W, "b": b, "V": np.zeros((1, J)), "c": np.zeros(1)}
+    params = {"U": U, "W": W, "b": b, "V": np.zeros((1, J)), "b_y": np.zeros(1)}
     return numpy_rnn.rnn_forward(xs, h0, params)[0]
 
 
-def reference_output_layer(hs, V, c):
-    """softmax(V h_t + c) for every row h_t. (T, J) -> (T, K)"""
-    return numpy_rnn.softmax(hs @ V.T + c)
+def reference_output_layer(hs, V, b_y):
+    """softmax(V h_t + b_y) for every row h_t. (T, J) -> (T, K)"""
+    return numpy_rnn.softmax(hs @ V.T + b_y)
 
 
 def reference_rnn_cell_backward(dh_t, x_t, h_prev, h_t, U, W):
@@ -94,7 +94,7 @@ def reference_bptt(xs, h0, hs, dhs, U, W):
 
 
 def reference_loss_and_gradients(xs, targets, h0, params):
-    """(loss, dict(dU, dW, db, dV, dc, dh0)) for the summed cross-entropy."""
+    """(loss, dict(dU, dW, db, dV, db_y, dh0)) for the summed cross-entropy."""
     return numpy_rnn.loss_and_gradients(params, xs, targets, h0)
 
 
@@ -162,11 +162,11 @@ def _loss_variant(xs, targets, h0, params, average=False, minus_one=True, loss_s
     T = len(xs)
     picked = probs[:, targets] if pick_block else probs[np.arange(T), targets]
     loss = loss_sign * np.log(picked).sum()
-    do = probs.copy()
+    ds = probs.copy()
     if minus_one:
-        do[np.arange(T), targets] -= 1.0
-    grads = {"dV": do.T @ hs, "dc": do.sum(axis=0),
-             **reference_bptt(xs, h0, hs, do @ params["V"], params["U"], params["W"])}
+        ds[np.arange(T), targets] -= 1.0
+    grads = {"dV": ds.T @ hs, "db_y": ds.sum(axis=0),
+             **reference_bptt(xs, h0, hs, ds @ params["V"], params["U"], params["W"])}
     if average:
         loss, grads = loss / T, {k: g / T for k, g in grads.items()}
     return float(loss), grads
@@ -284,17 +284,17 @@ def _softmax_column_shift(o):
     return z / z.sum(axis=1, keepdims=True)
 
 
-def _logits(hs, V, c):
-    return hs @ V.T + c
+def _scores(hs, V, b_y):
+    return hs @ V.T + b_y
 
 
 def _explain_output(case: Case, leaves) -> str:
-    """Are the rows distributions? That separates the normalisation from the logits."""
+    """Are the rows distributions? That separates the normalisation from the scores."""
     (leaf,) = leaves
     probs = leaf.got
     if np.allclose(probs.sum(axis=1), 1.0):
-        return ("Each row sums to 1, so the normalisation is fine: check the logits "
-                "o_t = V h_t + c.")
+        return ("Each row sums to 1, so the normalisation is fine: check the scores "
+                "s_t = V h_t + b_y.")
     if np.isclose(probs.sum(), 1.0):
         return ("The whole array sums to 1: it is normalised at once, but each row (one time "
                 "step) must sum to 1 on its own. Sum over `axis=1` with `keepdims=True`.")
@@ -304,34 +304,35 @@ def _explain_output(case: Case, leaves) -> str:
 
 check_output_layer = Check(
     "output_layer", reference_output_layer,
-    cases_for(["hs", "V", "c"], "TJK", scale_large="V"),
+    cases_for(["hs", "V", "b_y"], "TJK", scale_large="V"),
     output_names="probs",
     explain=_explain_output,
-    shape_tip="`hs` is (T, J) and `V` is (K, J): the logits of every step at once are "
-              "`hs @ V.T + c`, (T, K). Keep the row max as a column with `keepdims=True`.",
-    nan_tip="The large-logit case (|o| about 1000) overflows `np.exp` (e^1000 = inf, and inf/inf "
-            "= NaN). Subtract each row's own max before exponentiating: softmax(o) = "
-            "softmax(o - max(o)); use `o.max(axis=1, keepdims=True)` (the max of the whole array "
+    shape_tip="`hs` is (T, J) and `V` is (K, J): the scores of every step at once are "
+              "`hs @ V.T + b_y`, (T, K). Keep the row max as a column with `keepdims=True`.",
+    nan_tip="The large-score case (|s| about 1000) overflows `np.exp` (e^1000 = inf, and inf/inf "
+            "= NaN). Subtract each row's own max before exponentiating: softmax(s) = "
+            "softmax(s - max(s)); use `s.max(axis=1, keepdims=True)` (the max of the whole array "
             "is not enough: other rows then underflow to 0/0).",
     mistakes=[
         Mistake("the softmax runs over the wrong axis (over time, axis 0). Each row (one time "
                 "step) must sum to 1: use `axis=1` (or `axis=-1`) with `keepdims=True`.",
-                lambda hs, V, c: _softmax_over_time(_logits(hs, V, c))),
+                lambda hs, V, b_y: _softmax_over_time(_scores(hs, V, b_y))),
         Mistake("the whole array is normalised at once; each row (one time step) must sum to 1 "
                 "on its own: sum over `axis=1` with `keepdims=True`.",
-                lambda hs, V, c: _softmax_global(_logits(hs, V, c))),
+                lambda hs, V, b_y: _softmax_global(_scores(hs, V, b_y))),
         Mistake("the max is subtracted per column (`axis=0`); subtract each row's max, "
                 "`o.max(axis=1, keepdims=True)`.",
-                lambda hs, V, c: _softmax_column_shift(_logits(hs, V, c))),
-        Mistake("the bias `c` is missing: o_t = V h_t + c.",
-                lambda hs, V, c: reference_output_layer(hs, V, 0 * c)),
+                lambda hs, V, b_y: _softmax_column_shift(_scores(hs, V, b_y))),
+        Mistake("the bias `b_y` is missing: s_t = V h_t + b_y.",
+                lambda hs, V, b_y: reference_output_layer(hs, V, 0 * b_y)),
         Mistake("`V` is used transposed.",
-                lambda hs, V, c: numpy_rnn.softmax(hs @ V + c)),
-        Mistake("the softmax is missing: these are the logits o_t = V h_t + c, not probabilities.",
-                _logits),
+                lambda hs, V, b_y: numpy_rnn.softmax(hs @ V + b_y)),
+        Mistake("the softmax is missing: these are the scores (logits) s_t = V h_t + b_y, not "
+                "probabilities.",
+                _scores),
         Mistake("sigmoid instead of softmax: each row must be a probability distribution "
                 "(positive, summing to 1).",
-                lambda hs, V, c: _sigmoid(_logits(hs, V, c))),
+                lambda hs, V, b_y: _sigmoid(_scores(hs, V, b_y))),
     ],
 )
 
@@ -419,16 +420,16 @@ check_loss_and_gradients = Check(
     cases_for(["xs", "targets", "h0", "params"], "TDJK"),
     output_names=("loss", "grads"),
     depends_on=[check_rnn_forward, check_output_layer, check_bptt],
-    shape_tip="`probs` and `do` are (T, K); `dV = do.T @ hs` is (K, J); the gradient each h_t "
-              "gets from its own output is `do @ V`, (T, J).",
+    shape_tip="`probs` and `ds` are (T, K); `dV = ds.T @ hs` is (K, J); the gradient each h_t "
+              "gets from its own output is `ds @ V`, (T, J).",
     mistakes=[
         Mistake("the loss and gradients are averaged over the T steps; in this course the loss "
                 "is the SUM over steps, L = -Σ_t log ŷ_t[y_t].",
                 lambda *a: _loss_variant(*a, average=True)),
-        Mistake("dL/do_t = ŷ_t - onehot(y_t): subtract 1 at each step's target class "
-                "(`do[np.arange(T), targets] -= 1`, on a copy of `probs`).",
+        Mistake("dL/ds_t = ŷ_t - onehot(y_t): subtract 1 at each step's target class "
+                "(`ds[np.arange(T), targets] -= 1`, on a copy of `probs`).",
                 lambda *a: _loss_variant(*a, minus_one=False), keys=("dU", "dW", "db", "dV",
-                                                                     "dc", "dh0")),
+                                                                     "db_y", "dh0")),
         Mistake("the loss has the wrong sign: L = -Σ_t log ŷ_t[y_t] is positive.",
                 lambda *a: _loss_variant(*a, loss_sign=1.0), keys=("loss",)),
         Mistake("`probs[:, targets]` picks a T×T block; the probability of each step's target is "
