@@ -2,7 +2,6 @@
 the rigged test models and the statistics behind the sampling check; PropertyCheck."""
 import copy
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -231,10 +230,8 @@ def test_messages_never_blame_the_course(name):
 
 
 @pytest.mark.parametrize("name", CHECKS)
-def test_checks_are_quick_and_deterministic(name):
-    start = time.perf_counter()
+def test_checks_are_deterministic(name):
     first = CHECKS[name](getattr(SOLUTIONS, name))
-    assert time.perf_counter() - start < 3.0
     wrong = [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name]
     for answer in wrong[:3]:
         assert CHECKS[name](answer).message == CHECKS[name](answer).message

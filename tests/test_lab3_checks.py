@@ -1,6 +1,5 @@
 """Lab 3's checks: solutions pass, stubs read "not attempted", typical mistakes are named."""
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -153,11 +152,9 @@ def test_messages_never_blame_the_course(name):
 
 
 @pytest.mark.parametrize("name", CHECKS)
-def test_checks_are_quick_and_deterministic(name):
+def test_checks_are_deterministic(name):
     CHECKS[name](getattr(SOLUTIONS, name))                 # warm up (lazy imports in torch)
-    start = time.perf_counter()
     first = CHECKS[name](getattr(SOLUTIONS, name))
-    assert time.perf_counter() - start < 1.0
     wrong = [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name][0]
     assert CHECKS[name](wrong).message == CHECKS[name](wrong).message
     assert first.message == CHECKS[name](getattr(SOLUTIONS, name)).message
