@@ -341,11 +341,11 @@ def _blocks(source: str) -> list[str]:
     return blocks + (["\n".join(current)] if current else [])
 
 
-def foreign_symbols(cells: list[tuple[str, str]]) -> list[str]:
-    """Other notations' symbols written where nothing says whose they are: outside tables,
-    and outside any paragraph whose own text, the paragraph before it (the sentence that
-    introduces a displayed equation) or the section heading names another notation."""
-    found, heading = [], ""
+def _own_prose(cells: list[tuple[str, str]]):
+    """(cell id, block) for every paragraph or list item written in our own notation: not a
+    table, and neither it, the paragraph before it (the sentence that introduces a displayed
+    equation) nor the section heading names another notation."""
+    heading = ""
     for cell_id, source in cells:
         previous = ""
         for block in _blocks(source):
@@ -353,15 +353,22 @@ def foreign_symbols(cells: list[tuple[str, str]]) -> list[str]:
                 heading = block
             context = block + "\n" + previous + "\n" + heading
             previous = block
-            if block.startswith("|") or NAMES_ANOTHER_NOTATION.search(context):
-                continue
-            for m in MATH.finditer(block):
-                tex = re.sub(r"\s+", "", m.group(1) or m.group(2))
-                for pattern, what in FOREIGN.items():
-                    if re.search(pattern, tex):
-                        found.append(f"cell {cell_id}: ${(m.group(1) or m.group(2)).strip()}$ "
-                                     f"uses {what}")
+            if not (block.startswith("|") or NAMES_ANOTHER_NOTATION.search(context)):
+                yield cell_id, block
+
+
+def _math_matches(cell_id: str, block: str, patterns: dict) -> list[str]:
+    found = []
+    for m in MATH.finditer(block):
+        tex = re.sub(r"\s+", "", m.group(1) or m.group(2))
+        found += [f"cell {cell_id}: ${(m.group(1) or m.group(2)).strip()}$ uses {what}"
+                  for pattern, what in patterns.items() if re.search(pattern, tex)]
     return found
+
+
+def foreign_symbols(cells: list[tuple[str, str]]) -> list[str]:
+    """Other notations' symbols written where nothing says whose they are."""
+    return [f for cell_id, block in _own_prose(cells) for f in _math_matches(cell_id, block, FOREIGN)]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -383,25 +390,11 @@ def test_foreign_symbol_check_can_fail():
 def reused_symbols(cells: list[tuple[str, str]]) -> list[str]:
     """Symbols that notation.md gives one meaning, written with another one, outside tables
     and outside paragraphs that quote another notation."""
-    found, heading = [], ""
-    for cell_id, source in cells:
-        previous = ""
-        for block in _blocks(source):
-            if block.startswith("#"):
-                heading = block
-            context = block + "\n" + previous + "\n" + heading
-            previous = block
-            if block.startswith("|") or NAMES_ANOTHER_NOTATION.search(context):
-                continue
-            for pattern, what in REUSED_TEXT.items():
-                if re.search(pattern, block):
-                    found.append(f"cell {cell_id}: uses {what}")
-            for m in MATH.finditer(block):
-                tex = re.sub(r"\s+", "", m.group(1) or m.group(2))
-                for pattern, what in REUSED.items():
-                    if re.search(pattern, tex):
-                        found.append(f"cell {cell_id}: ${(m.group(1) or m.group(2)).strip()}$ "
-                                     f"uses {what}")
+    found = []
+    for cell_id, block in _own_prose(cells):
+        found += [f"cell {cell_id}: uses {what}" for pattern, what in REUSED_TEXT.items()
+                  if re.search(pattern, block)]
+        found += _math_matches(cell_id, block, REUSED)
     return found
 
 

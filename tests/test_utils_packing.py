@@ -43,6 +43,13 @@ def as_tuple(state):
 
 @pytest.mark.parametrize("kind", list(MODULES))
 @pytest.mark.parametrize("name", list(LENGTHS))
+
+def assert_same_run(output, final, expected, expected_final):
+    """Outputs and final states equal to float64 rounding."""
+    torch.testing.assert_close(output, expected, rtol=1e-12, atol=1e-12)
+    for got, want in zip(as_tuple(final), as_tuple(expected_final)):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_the_net_equals_packed_torch_modules(kind, name, num_layers):
     torch.manual_seed(0)
@@ -53,9 +60,7 @@ def test_the_net_equals_packed_torch_modules(kind, name, num_layers):
     with torch.no_grad():
         expected, expected_final = packed_torch(module, xs, lengths)
         output, final = ours(xs, lengths=lengths)
-    torch.testing.assert_close(output, expected, rtol=1e-12, atol=1e-12)
-    for got, want in zip(as_tuple(final), as_tuple(expected_final)):
-        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    assert_same_run(output, final, expected, expected_final)
 
 
 @pytest.mark.parametrize("kind", list(MODULES))
@@ -69,9 +74,7 @@ def test_unidirectional_nets_and_initial_states_match_too(kind):
     with torch.no_grad():
         expected, expected_final = packed_torch(module, xs, lengths, state)
         output, final = ours(xs, state, lengths=lengths)
-    torch.testing.assert_close(output, expected, rtol=1e-12, atol=1e-12)
-    for got, want in zip(as_tuple(final), as_tuple(expected_final)):
-        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    assert_same_run(output, final, expected, expected_final)
 
 
 @pytest.mark.parametrize("kind", list(MODULES))
