@@ -41,14 +41,15 @@ def as_tuple(state):
     return state if isinstance(state, tuple) else (state,)
 
 
-@pytest.mark.parametrize("kind", list(MODULES))
-@pytest.mark.parametrize("name", list(LENGTHS))
-
 def assert_same_run(output, final, expected, expected_final):
     """Outputs and final states equal to float64 rounding."""
     torch.testing.assert_close(output, expected, rtol=1e-12, atol=1e-12)
     for got, want in zip(as_tuple(final), as_tuple(expected_final)):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", list(MODULES))
+@pytest.mark.parametrize("name", list(LENGTHS))
 
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_the_net_equals_packed_torch_modules(kind, name, num_layers):
