@@ -50,7 +50,6 @@ def assert_same_run(output, final, expected, expected_final):
 
 @pytest.mark.parametrize("kind", list(MODULES))
 @pytest.mark.parametrize("name", list(LENGTHS))
-
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_the_net_equals_packed_torch_modules(kind, name, num_layers):
     torch.manual_seed(0)
