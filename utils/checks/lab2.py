@@ -13,7 +13,7 @@ Five exercises: ``build_vocab``, ``sample_name``, ``clip_gradient_norm``, ``nove
   fixed tables and which log every call, so the check sees exactly what the sampler fed
   them (the token, the state) and can tell a missing feedback from a missing state. Its
   randomness is judged statistically: hundreds of one-letter names, their frequencies
-  compared with softmax(logits / T) and with the distributions that known mistakes give
+  compared with softmax(logits / τ) and with the distributions that known mistakes give
   (a G-test; each such test fails a right answer with probability below 1e-6). Never
   an exact string from a random draw;
 * ``clip_gradient_norm`` on fresh parameters with hand-made gradients, compared with
@@ -429,7 +429,7 @@ def _chain_probe(label: str, model: RiggedModel, expected: str, max_len: int,
                 _examine_distribution(call, 1.0, seed)   # names a mistake in the draw, if any
                 raise CheckFailed(f"Got {name!r}; this test model gives each next letter "
                                   f"probability 1 (its logit is {BIG:g} above the others), so "
-                                  f"a sampler that draws from softmax(logits / T) spells "
+                                  f"a sampler that draws from softmax(logits / τ) spells "
                                   f"{expected!r} (max_len = {max_len}). Check how you turn "
                                   "the logits into probabilities.")
     return Probe(label, run)
@@ -497,16 +497,16 @@ def _temperature_candidates(T: float, outcomes: list[str]) -> list[tuple[np.ndar
     candidates = []
     if T != 1.0:
         candidates += [
-            (_softmax(first), f"Temperature has no effect: at T = {T:g} your names follow "
-                              "softmax(logits), the T = 1 distribution. Divide the *logits* by T "
-                              "before the softmax; dividing the probabilities by T changes "
+            (_softmax(first), f"Temperature has no effect: at τ = {T:g} your names follow "
+                              "softmax(logits), the τ = 1 distribution. Divide the *logits* by τ "
+                              "before the softmax; dividing the probabilities by τ changes "
                               "nothing once they are renormalised."),
-            (_softmax(first * T), f"The temperature works the wrong way round: at T = {T:g} your "
-                                  "names follow softmax(logits × T) (or probabilities ** T). "
-                                  "Divide: softmax(logits / T); T < 1 sharpens, T > 1 flattens."),
+            (_softmax(first * T), f"The temperature works the wrong way round: at τ = {T:g} your "
+                                  "names follow softmax(logits × τ) (or probabilities ** τ). "
+                                  "Divide: softmax(logits / τ); τ < 1 sharpens, τ > 1 flattens."),
         ]
     twice = ("The softmax is applied twice (the second one flattens the distribution): draw "
-             "from softmax(logits / T), once.")
+             "from softmax(logits / τ), once.")
     candidates += [
         (_softmax(torch.tensor(_softmax(first)) / T), twice),
         (_softmax(torch.tensor(_softmax(first / T))), twice),
@@ -534,7 +534,7 @@ def _judge(counts, outcomes, expected, candidates, T: float, what: str) -> None:
     if fits:
         raise CheckFailed(max(fits, key=lambda fit: _p_value(counts, fit[0]))[1])
     n = int(counts.sum())
-    raise CheckFailed(f"Your {what} don't follow softmax(logits / T) at T = {T:g}: out of {n}, got "
+    raise CheckFailed(f"Your {what} don't follow softmax(logits / τ) at τ = {T:g}: out of {n}, got "
                       f"{_shares(counts / n, outcomes)}; expected about "
                       f"{_shares(expected, outcomes)}. Draw from "
                       "`F.softmax(logits / temperature, dim=-1)` with torch.multinomial.")
@@ -553,7 +553,7 @@ def _all_argmax(call, seed: int) -> bool:
 
 def _examine_distribution(call, T: float, seed: int) -> None:
     """N_DRAWS one-letter names at temperature T: drawn at random, with the generator, from
-    softmax(logits / T); else the mistake is named."""
+    softmax(logits / τ); else the mistake is named."""
     outcomes = list(LETTERS) + [OTHER]
     names, used = _draw_many(call, one_letter_model(), T, seed)
     counts = _first_token_counts(names, outcomes)
