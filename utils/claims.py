@@ -23,6 +23,7 @@ are set, not measured (``tests/prose_numbers/``).
 from __future__ import annotations
 
 import numbers
+import textwrap
 
 import numpy as np
 import torch
@@ -59,7 +60,8 @@ def check(claim: str, holds, measured: str = "") -> None:
     if not ok:
         raise ClaimFailed(f"The prose claims: {claim}; but the results just computed say "
                           f"otherwise{detail}. Change the sentence or the experiment.")
-    print(f"\u2713 {claim}{detail}")
+    print(textwrap.fill(f"\u2713 {claim}{detail}", width=88, subsequent_indent="  ",
+                        break_on_hyphens=False))
 
 
 def say(text: str) -> None:
