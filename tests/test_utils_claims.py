@@ -84,5 +84,5 @@ def test_a_long_claim_wraps_onto_indented_lines(capsys):
     check("the vanilla RNN keeps a factor of the gradient per step that is smaller than the "
           "GRU's in every seed", True, measured="0.547, 0.609 and 0.591 against 0.699 and 0.657")
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) > 1 and all(len(line) <= 88 for line in lines)
+    assert len(lines) > 1 and all(len(line) <= 76 for line in lines)
     assert lines[0].startswith("\u2713 ") and all(line.startswith("  ") for line in lines[1:])

@@ -60,7 +60,7 @@ def check(claim: str, holds, measured: str = "") -> None:
     if not ok:
         raise ClaimFailed(f"The prose claims: {claim}; but the results just computed say "
                           f"otherwise{detail}. Change the sentence or the experiment.")
-    print(textwrap.fill(f"\u2713 {claim}{detail}", width=88, subsequent_indent="  ",
+    print(textwrap.fill(f"\u2713 {claim}{detail}", width=76, subsequent_indent="  ",
                         break_on_hyphens=False))
 
 
