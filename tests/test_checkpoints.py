@@ -3,10 +3,12 @@ import math
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from utils import seed_everything
+from utils.checkpoints import checksum as checkpoint_checksum
 from utils.checkpoints import load_checkpoint, round_weights, save_checkpoint
 from utils.data import TextWindows, Vocab, load_shakespeare, split_contiguous
 from utils.models import CharLM
@@ -184,3 +186,69 @@ def test_save_rejects_bad_arguments(tmp_path):
         save_checkpoint(tmp_path / "m.pt", model, VOCAB, {}, seed=0, val_loss=1.0, dtype="int8")
     with pytest.raises(TypeError, match="seed must be an integer"):
         save_checkpoint(tmp_path / "m.pt", model, VOCAB, {}, seed="0", val_loss=1.0)
+
+
+# --- saving refuses what loading would refuse; loading verifies the record -------------------------
+@pytest.mark.parametrize("settings, complaint", [
+    ({"lr": np.float64(3e-3)}, r"settings\['lr'\].*float64.*\.item\(\)"),
+    ({"corpus": Path("data.txt")}, r"settings\['corpus'\].*str\(\.\.\.\)"),
+    ({"sizes": [64, np.int64(2)]}, r"settings\['sizes'\]\[1\]"),
+    ({1: "a"}, "keys must be strings"),
+])
+def test_save_refuses_settings_a_checkpoint_cannot_hold(tmp_path, settings, complaint):
+    model = CharLM(len(VOCAB), hidden_size=4)
+    with pytest.raises(TypeError, match=complaint):
+        save_checkpoint(tmp_path / "m.pt", model, VOCAB, settings, seed=0, val_loss=1.0)
+    with pytest.raises(TypeError, match="extra"):
+        save_checkpoint(tmp_path / "m.pt", model, VOCAB, {}, seed=0, val_loss=1.0, extra=settings
+                        if not isinstance(next(iter(settings)), int) else [1])
+
+
+def test_save_refuses_settings_that_contradict_the_model(tmp_path):
+    model = CharLM(len(VOCAB), hidden_size=4, cell="gru")
+    with pytest.raises(ValueError, match="hidden_size=8 but the model has 4.*cell='lstm'"):
+        save_checkpoint(tmp_path / "m.pt", model, VOCAB, {"hidden_size": 8, "cell": "lstm"},
+                        seed=0, val_loss=1.0)
+
+
+def test_save_refuses_non_finite_weights(tmp_path):
+    model = CharLM(len(VOCAB), hidden_size=4)
+    with torch.no_grad():
+        model.head.weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinite weights in \\['head.weight'\\]"):
+        save_checkpoint(tmp_path / "m.pt", model, VOCAB, {}, seed=0, val_loss=1.0)
+
+
+def _tampered(tmp_path, change):
+    model = CharLM(len(VOCAB), hidden_size=4)
+    path = save_checkpoint(tmp_path / "m.pt", model, VOCAB, {"hidden_size": 4}, seed=0, val_loss=1.0)
+    record = torch.load(path, weights_only=True)
+    change(record)
+    torch.save(record, path)
+    return path
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r["vocab"].reverse(),                                   # a reordered vocabulary
+    lambda r: r["state_dict"]["head.bias"].add_(1e-3),               # changed weights
+    lambda r: r["state_dict"]["head.bias"].fill_(float("nan")),      # NaN weights
+], ids=["reordered vocabulary", "changed weights", "NaN weights"])
+def test_load_refuses_a_record_that_does_not_match_its_checksum(tmp_path, change):
+    with pytest.raises(ValueError, match="do not match the checksum"):
+        load_checkpoint(_tampered(tmp_path, change))
+
+
+def test_load_refuses_nan_weights_and_contradicting_settings_even_with_a_valid_checksum(tmp_path):
+    def nan_weights(r):
+        r["state_dict"]["head.bias"].fill_(float("nan"))
+        r["checksum"] = checkpoint_checksum(r["state_dict"], r["vocab"])
+    with pytest.raises(ValueError, match="NaN or infinite weights"):
+        load_checkpoint(_tampered(tmp_path, nan_weights))
+    with pytest.raises(ValueError, match="settings contradict the model's shape: hidden_size=9"):
+        load_checkpoint(_tampered(tmp_path, lambda r: r["settings"].update(hidden_size=9)))
+
+
+def test_the_shipped_checkpoint_carries_a_valid_checksum():
+    record = torch.load(SHIPPED, weights_only=True)
+    assert record["version"] == 2
+    assert record["checksum"] == checkpoint_checksum(record["state_dict"], record["vocab"])

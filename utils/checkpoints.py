@@ -10,17 +10,22 @@ the seed, the final validation loss and the torch version that wrote it:
 
 Loading uses ``torch.load(weights_only=True)``: the file may hold only tensors and plain
 Python values (dicts, lists, strings, numbers), so opening it cannot run code. It needs
-no network. Weights may be stored as float16 to halve the file; they are loaded back as
+no network. Saving refuses what loading would refuse (a numpy number or a Path among the
+settings, non-finite weights, settings that contradict the model's shape), and loading
+verifies the record: a SHA-256 checksum of the weights and the vocabulary, finite
+weights, and the settings against the model's configuration. Weights may be stored as float16 to halve the file; they are loaded back as
 float32 (the recorded validation loss is measured on the stored weights, see
 ``round_weights``).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .data import SPECIALS, Vocab
@@ -28,7 +33,7 @@ from .models import CharLM
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"   # the shipped files
 FORMAT = "rnn-course-charlm"
-VERSION = 1
+VERSION = 2
 STORED_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
@@ -89,12 +94,19 @@ def save_checkpoint(path, model: CharLM, vocab: Vocab, settings: dict, seed: int
     if isinstance(val_loss, bool) or not isinstance(val_loss, numbers.Real) or not math.isfinite(val_loss):
         raise ValueError(f"val_loss must be a finite number (nats per character), got {val_loss!r}")
     stored = _expect_dtype(dtype)
+    if extra is not None and not isinstance(extra, dict):
+        raise TypeError(f"extra must be a dict of plain values or None, got {type(extra).__name__}")
+    _expect_plain(settings, "settings")
+    _expect_plain(extra or {}, "extra")
+    config = model_config(model)
+    _check_settings_agree(settings, config, "settings")
+    state = {k: v.detach().cpu().to(stored) if v.is_floating_point() else v.detach().cpu()
+             for k, v in model.state_dict().items()}
+    _check_finite(state, "the model")
+    tokens = vocab.itos[len(SPECIALS):]
     record = {
-        "format": FORMAT, "version": VERSION,
-        "config": model_config(model),
-        "state_dict": {k: v.detach().cpu().to(stored) if v.is_floating_point() else v.detach().cpu()
-                       for k, v in model.state_dict().items()},
-        "vocab": vocab.itos[len(SPECIALS):],
+        "format": FORMAT, "version": VERSION, "config": config, "state_dict": state,
+        "vocab": tokens, "checksum": checksum(state, tokens),
         "settings": dict(settings), "seed": int(seed), "val_loss": float(val_loss),
         "torch_version": str(torch.__version__), "stored_dtype": dtype,
         "extra": dict(extra or {}),
@@ -122,6 +134,11 @@ def load_checkpoint(path, device="cpu") -> Checkpoint:
         raise ValueError(f"{path} is not a readable checkpoint (damaged or not written by "
                          f"save_checkpoint): {type(error).__name__}: {error}") from error
     _check_record(record, path)
+    if record["checksum"] != checksum(record["state_dict"], record["vocab"]):
+        raise ValueError(f"{path} is damaged: its weights or vocabulary do not match the checksum "
+                         "recorded when it was saved")
+    _check_finite(record["state_dict"], str(path))
+    _check_settings_agree(record["settings"], record["config"], f"{path}: its settings")
     vocab = Vocab(record["vocab"])
     model = CharLM(**record["config"])
     if len(vocab) != model.vocab_size:
@@ -137,6 +154,51 @@ def load_checkpoint(path, device="cpu") -> Checkpoint:
                       record["torch_version"], record["stored_dtype"], record.get("extra", {}), path)
 
 
+def checksum(state_dict: dict, tokens: list) -> str:
+    """SHA-256 of the weights (names, dtypes, shapes, bytes, in name order) and the tokens."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    digest.update("\x00".join(tokens).encode())
+    return digest.hexdigest()
+
+
+PLAIN = (bool, int, float, str, type(None))
+
+
+def _expect_plain(value, where: str) -> None:
+    """Only what torch.load(weights_only=True) reads back: plain numbers, strings, None,
+    lists and dicts with string keys."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: keys must be strings, got {key!r}")
+            _expect_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _expect_plain(item, f"{where}[{i}]")
+    elif isinstance(value, np.generic) or not isinstance(value, PLAIN):   # np.float64 is a float
+        hint = (" (use .item())" if hasattr(value, "item") else
+                " (use str(...))" if isinstance(value, Path) else "")
+        raise TypeError(f"{where} must hold plain values (numbers, strings, None, lists, dicts) "
+                        f"that a checkpoint can store, got {type(value).__name__} {value!r}{hint}")
+
+
+def _check_settings_agree(settings: dict, config: dict, where: str) -> None:
+    clash = {k: (settings[k], config[k]) for k in config if k in settings and settings[k] != config[k]}
+    if clash:
+        raise ValueError(f"{where} contradict the model's shape: "
+                         + ", ".join(f"{k}={a!r} but the model has {b!r}" for k, (a, b) in clash.items()))
+
+
+def _check_finite(state_dict: dict, where: str) -> None:
+    bad = [k for k, v in state_dict.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"{where} has NaN or infinite weights in {bad}")
+
+
 def _expect_dtype(dtype: str) -> torch.dtype:
     if dtype not in STORED_DTYPES:
         raise ValueError(f"dtype must be one of {sorted(STORED_DTYPES)}, got {dtype!r}")
@@ -149,7 +211,7 @@ def _check_record(record, path: Path) -> None:
     if record.get("version") != VERSION:
         raise ValueError(f"{path} has checkpoint version {record.get('version')!r}; this code reads "
                          f"version {VERSION}")
-    missing = [k for k in ("config", "state_dict", "vocab", "settings", "seed", "val_loss",
-                           "torch_version", "stored_dtype") if k not in record]
+    missing = [k for k in ("config", "state_dict", "vocab", "checksum", "settings", "seed",
+                           "val_loss", "torch_version", "stored_dtype") if k not in record]
     if missing:
         raise ValueError(f"{path} is damaged: it lacks {missing}")
