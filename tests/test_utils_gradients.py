@@ -233,3 +233,30 @@ def test_deep_stack_residual_keeps_the_gradient():
     assert np.array_equal(plain, deep_stack_gradient_norms(depth=30, width=16, gain=0.5))
     with pytest.raises(ValueError, match=r"depth must be a positive integer, got 0"):
         deep_stack_gradient_norms(depth=0)
+
+
+# --- no silent wrong answer: non-finite settings, empty or non-finite matrices, wrong types ------
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: random_rnn_cell(J, D, radius=float("inf")), ValueError, r"radius must be a finite positive number, got inf"),
+    (lambda: random_rnn_cell(J, D, radius=float("nan")), ValueError, r"radius must be a positive number, got nan"),
+    (lambda: random_rnn_cell(J, D, input_scale=float("inf")), ValueError, r"input_scale must be a finite"),
+    (lambda: random_rnn_cell(J, D, dtype=torch.long), TypeError, r"dtype must be a floating torch dtype.*got torch.int64"),
+    (lambda: random_rnn_cell(J, D, dtype="float64"), TypeError, r"dtype must be a floating torch dtype.*got 'float64'"),
+    (lambda: set_spectral_radius(torch.eye(3), float("inf")), ValueError, r"radius must be a finite positive number"),
+    (lambda: spectral_radius(torch.full((3, 3), float("nan"))), ValueError, r"W must hold finite numbers"),
+    (lambda: spectral_radius(torch.zeros(0, 0)), ValueError, r"W must not be empty, got shape \(0, 0\)"),
+    (lambda: largest_singular_value(torch.full((3, 2), float("inf"))), ValueError, r"W must hold finite numbers"),
+    (lambda: largest_singular_value(torch.zeros(0, 3)), ValueError, r"W must not be empty, got shape \(0, 3\)"),
+    (lambda: state_sensitivity(random_rnn_cell(J, D), inputs(), delta=float("inf")), ValueError, r"delta must be a finite"),
+    (lambda: state_sensitivity(random_rnn_cell(J, D), inputs(t=0)), ValueError, r"at least one time step"),
+    (lambda: gradient_norms_over_time(random_rnn_cell(J, D), inputs(b=0)), ValueError, r"at least one sequence, got shape \(0, 9, 4\)"),
+    (lambda: gradient_norms_over_time(torch.nn.RNN(D, J), inputs()), TypeError, r"cell must be a utils.cells cell.*got RNN"),
+    (lambda: fit_decay_rate(["a", "b", "c"]), TypeError, r"norms must hold real numbers, got dtype <U1"),
+    (lambda: deep_stack_gradient_norms(depth=3, seed=0.5), ValueError, r"seed must be an integer, got 0.5"),
+    (lambda: deep_stack_gradient_norms(depth=3, gain=float("inf")), ValueError, r"gain must be a finite positive number"),
+])
+def test_no_silent_wrong_answer(call, error, pattern):
+    """Each of these used to return NaN/inf/0.0, fail inside torch, or (NaN W) crash the
+    interpreter inside LAPACK."""
+    with pytest.raises(error, match=pattern):
+        call()

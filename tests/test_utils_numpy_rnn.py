@@ -191,3 +191,125 @@ def test_rnn_step_bad_shapes_name_the_argument(which):
     args[which] = args[which][..., :2]
     with pytest.raises(ValueError, match=which):
         nr.rnn_step(**args)
+
+
+# --- no silent wrong answer: shapes, dtypes and probabilities are checked at the boundary ---------
+def step_backward_args():
+    params, xs, _, h0 = make_problem(2)
+    hs, _ = nr.rnn_forward(xs, h0, params)
+    dh = np.random.default_rng(3).normal(size=J)
+    return {"dh_t": dh, "x_t": xs[1], "h_prev": hs[0], "h_t": hs[1], "U": params["U"], "W": params["W"]}
+
+
+@pytest.mark.parametrize("which, bad, pattern", [
+    ("dh_t", lambda a: a[:, None], r"dh_t must have shape \(5,\).*got \(5, 1\)"),
+    ("dh_t", lambda a: a[:1], r"dh_t must have shape \(5,\).*got \(1,\)"),
+    ("h_t", lambda a: a[:, None], r"h_t must have shape \(5,\).*got \(5, 1\)"),
+    ("x_t", lambda a: a[:, None], r"x_t must be 1-D, got shape \(3, 1\)"),
+    ("h_prev", lambda a: a[None], r"h_prev must be 1-D, got shape \(1, 5\)"),
+    ("U", lambda a: a.T, r"U must have shape \(5, 3\).*got \(3, 5\)"),
+    ("W", lambda a: a[:, :2], r"W must have shape \(5, 5\).*got \(5, 2\)"),
+])
+def test_rnn_step_backward_refuses_wrong_shapes(which, bad, pattern):
+    """dh_t of shape (J, 1) used to broadcast into a (J, J) da and a dU of the wrong shape."""
+    args = step_backward_args()
+    args[which] = bad(args[which])
+    with pytest.raises(ValueError, match=pattern):
+        nr.rnn_step_backward(**args)
+
+
+def test_rnn_step_backward_refuses_lists_and_integers():
+    args = step_backward_args()
+    with pytest.raises(TypeError, match="dh_t must be a numpy array, got list"):
+        nr.rnn_step_backward(**dict(args, dh_t=list(args["dh_t"])))
+    with pytest.raises(TypeError, match="dh_t must hold floating-point numbers, got dtype int64"):
+        nr.rnn_step_backward(**dict(args, dh_t=np.ones(J, dtype=np.int64)))
+
+
+@pytest.mark.parametrize("name, bad, pattern", [
+    ("hs", lambda hs, probs: hs[:-1], r"hs must have shape \(4, 5\), got \(3, 5\)"),
+    ("hs", lambda hs, probs: hs.T, r"hs must have shape \(4, 5\), got \(5, 4\)"),
+    ("probs", lambda hs, probs: probs[:, :-1], r"probs must have shape \(4, 4\), got \(4, 3\)"),
+])
+def test_rnn_backward_refuses_a_forward_pass_of_other_shapes(name, bad, pattern):
+    params, xs, targets, h0 = make_problem(4)
+    hs, probs = nr.rnn_forward(xs, h0, params)
+    args = {"hs": hs, "probs": probs}
+    args[name] = bad(hs, probs)
+    with pytest.raises(ValueError, match=pattern):
+        nr.rnn_backward(xs, targets, h0, params, **args)
+
+
+def test_an_empty_sequence_is_refused():
+    params, _, _, h0 = make_problem(1)
+    with pytest.raises(ValueError, match=r"xs must hold at least one time step, got shape \(0, 3\)"):
+        nr.rnn_forward(np.zeros((0, D)), h0, params)
+
+
+def test_cross_entropy_refuses_scores_that_are_not_probabilities():
+    params, xs, targets, h0 = make_problem(4)
+    hs, probs = nr.rnn_forward(xs, h0, params)
+    with pytest.raises(ValueError, match=r"probs must hold probabilities.*softmax\(s_t\)"):
+        nr.cross_entropy(hs @ params["V"].T + params["b_y"], targets)     # the scores s_t
+    with pytest.raises(ValueError, match="probs must hold probabilities"):
+        nr.cross_entropy(probs * 2, targets)
+
+
+@pytest.mark.parametrize("s, error, pattern", [
+    ([1.0, 2.0], TypeError, r"s must be a numpy array, got list"),
+    (np.float64(1.0), TypeError, r"s must be a numpy array, got float64"),
+    (np.zeros((2, 0)), ValueError, r"at least one score per row, got shape \(2, 0\)"),
+])
+def test_softmax_bad_input(s, error, pattern):
+    with pytest.raises(error, match=pattern):
+        nr.softmax(s)
+
+
+@pytest.mark.parametrize("scale", [-1.0, 0.0, float("nan"), float("inf")])
+def test_init_params_refuses_a_meaningless_scale(scale):
+    with pytest.raises(ValueError, match="scale must be a .*positive number"):
+        nr.init_params(D, J, K, np.random.default_rng(0), scale=scale)
+
+
+@pytest.mark.parametrize("a, b, pattern", [
+    (np.ones(3), np.ones((3, 1)), r"a and b must have the same shape, got \(3,\) and \(3, 1\)"),
+    (np.ones(3), np.ones(1), r"a and b must have the same shape, got \(3,\) and \(1,\)"),
+    (np.ones(0), np.ones(0), r"at least one entry"),
+])
+def test_relative_error_does_not_broadcast(a, b, pattern):
+    """relative_error(a, a[:, None]) used to compare every pair of entries: 1.0 for equal arrays."""
+    with pytest.raises(ValueError, match=pattern):
+        nr.relative_error(a, b)
+    assert nr.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
+
+
+@pytest.mark.parametrize("array, dtype", [(np.arange(3), "int64"), (np.ones(3, np.float32), "float32")])
+def test_numerical_gradient_needs_float64(array, dtype):
+    """+eps on an integer array is lost (the estimate was 0); on float32 it is rounded."""
+    with pytest.raises(TypeError, match=rf"array must (be float64|hold floating-point).*got dtype {dtype}"):
+        nr.numerical_gradient(lambda: float(array.sum()), array)
+
+
+def test_numerical_gradient_bad_arguments_and_restores_the_array():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="eps must be a positive number, got 0"):
+        nr.numerical_gradient(lambda: 0.0, x, eps=0)
+    with pytest.raises(TypeError, match="f must be a function of no arguments.*got float"):
+        nr.numerical_gradient(1.0, x)
+    with pytest.raises(TypeError, match=r"f must return one number.*ndarray of shape \(2,\)"):
+        nr.numerical_gradient(lambda: x * 2, x)
+    assert x.tolist() == [1.0, 2.0]                       # restored after the failing call
+    np.testing.assert_allclose(nr.numerical_gradient(lambda: float((x ** 2).sum()), x), [2.0, 4.0])
+
+
+def test_gradient_check_refuses_float32_and_says_how_to_convert():
+    """With float32 parameters a correct BPTT used to report relative errors of 1e-4 to 0.3."""
+    params, xs, targets, h0 = make_problem(5)
+    low = {name: value.astype(np.float32) for name, value in params.items()}
+    with pytest.raises(TypeError, match=r"U must be float64 \(finite differences need float64.*"
+                                         r"got dtype float32.*U.astype\(np.float64\)"):
+        nr.gradient_check(low, xs, targets, h0)
+    with pytest.raises(TypeError, match=r"h0 must be float64"):
+        nr.gradient_check(params, xs, targets, h0.astype(np.float32))
+    back = {name: value.astype(np.float64) for name, value in low.items()}
+    assert max(nr.gradient_check(back, xs, targets, h0).values()) < 1e-6

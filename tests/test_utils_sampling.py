@@ -244,3 +244,79 @@ def test_sequence_log_likelihood_equals_sum_of_step_log_probs(model):
             logits, state = model.step(torch.tensor([target]), state)
         assert float(value) == pytest.approx(total, rel=1e-5, abs=1e-5)
     assert (got < 0).all()
+
+
+# --- bad input: a clear error, never a crash inside torch.multinomial --------------------------------
+@pytest.mark.parametrize("temperature", [float("inf"), float("nan"), 0, 0.0, -1.0, True, "1", None])
+def test_bad_temperature_is_a_clear_error(model, temperature):
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        sample(model, VOCAB, temperature=temperature, max_len=3)
+    with pytest.raises(ValueError, match="temperature"):
+        next_token_distribution(torch.zeros(1, 4), temperature)
+
+
+def test_tiny_temperature_does_not_overflow_and_equals_greedy(model):
+    logits = torch.tensor([[2.0, 1.0, float("-inf"), 0.0]])
+    torch.testing.assert_close(next_token_distribution(logits, 1e-50),
+                               torch.tensor([[1.0, 0.0, 0.0, 0.0]]))
+    greedy = sample(model, VOCAB, n=1, greedy=True, max_len=20)
+    cold = sample(model, VOCAB, n=3, temperature=1e-50, max_len=20,
+                  generator=torch.Generator().manual_seed(0))
+    assert cold == greedy * 3
+
+
+def test_huge_finite_temperature_is_uniform_over_allowed_tokens():
+    probs = next_token_distribution(torch.tensor([[5.0, float("-inf"), 0.0]]), 1e300)
+    torch.testing.assert_close(probs, torch.tensor([[0.5, 0.0, 0.5]]))
+
+
+@pytest.mark.parametrize("top_k", [0, -1, 1.5, True, "2"])
+def test_bad_top_k_is_a_clear_error_even_when_greedy(model, top_k):
+    with pytest.raises(ValueError, match="top_k"):
+        sample(model, VOCAB, top_k=top_k, greedy=True, max_len=3)
+    with pytest.raises(ValueError, match="top_k"):
+        next_token_distribution(torch.zeros(1, 4), 1.0, top_k)
+
+
+@pytest.mark.parametrize("kwargs", [dict(max_len=0), dict(max_len=-3), dict(max_len=2.0),
+                                    dict(max_len=10**9), dict(n=0), dict(n=10**9)])
+def test_bad_sizes_are_a_clear_error(model, kwargs):
+    with pytest.raises(ValueError, match="max_len|n must"):
+        sample(model, VOCAB, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(greedy=1), dict(reject_unk="no"), dict(stop_at_eos=None),
+                                    dict(generator=0), dict(prompt=5)])
+def test_bad_flags_are_a_type_error(model, kwargs):
+    with pytest.raises(TypeError):
+        sample(model, VOCAB, max_len=3, **kwargs)
+
+
+@pytest.mark.parametrize("logits", [torch.tensor([[0.0, float("nan")]]),
+                                    torch.tensor([[0.0, float("inf")]]),
+                                    torch.full((1, 3), float("-inf")), torch.zeros(1, 0),
+                                    torch.zeros(1, 2, 3), torch.tensor([[1, 2]])])
+def test_bad_logits_are_a_clear_error(logits):
+    with pytest.raises((ValueError, TypeError), match="logits|token"):
+        next_token_distribution(logits)
+
+
+def test_nan_logits_from_a_diverged_model_are_a_clear_error_and_training_mode_is_restored():
+    class Diverged(Rigged):
+        def step(self, idx_t, state=None):
+            return torch.full((len(idx_t), self.K), float("nan")), state
+    m = Diverged(prefer=5)
+    m.train()
+    for greedy in (True, False):
+        with pytest.raises(ValueError, match="NaN"):
+            sample(m, VOCAB, max_len=3, greedy=greedy)
+        assert m.training
+
+
+def test_sequence_log_likelihood_refuses_bad_texts(model):
+    with pytest.raises(TypeError):
+        sequence_log_likelihood(model, VOCAB, "abc")
+    with pytest.raises(ValueError, match="at least one"):
+        sequence_log_likelihood(model, VOCAB, [])
+    with pytest.raises(TypeError, match="every text must be a string"):
+        sequence_log_likelihood(model, VOCAB, ["ab", 3])

@@ -237,3 +237,73 @@ def test_layer_gradient_norms_errors():
         layer_gradient_norms(nn.GRU(D, J, batch_first=True), xs())
     with pytest.raises(ValueError, match="readout must have shape"):
         layer_gradient_norms(stack, xs(), readout=torch.ones(J + 1, dtype=torch.float64))
+
+
+# --- bad input: a clear error instead of a wrong answer or a hang ---------------------------------
+@pytest.mark.parametrize("cells", [[(0.5, 0), (0, 1), (1, 0), (1, 1)], [(True, 0)], [("0", 0)]])
+def test_schedule_entries_must_be_integers(cells):
+    # before: (0.5, 0) was silently read as (0, 0)
+    with pytest.raises(TypeError, match="pair of integers"):
+        check_schedule(cells, 2, 2)
+
+
+@pytest.mark.parametrize("call", [lambda: schedule(10**5, 10**5), lambda: order_grid(10**4, 10**4),
+                                  lambda: check_schedule([], 10**6, 10**6)])
+def test_absurd_stack_sizes_fail_fast(call):
+    with pytest.raises(ValueError, match="at most 1,000,000 cells"):
+        call()
+
+
+@pytest.mark.parametrize("args", [(0, 2), (2, -1), (2.0, 2), (True, 2)])
+def test_check_schedule_validates_the_stack_size(args):
+    with pytest.raises(ValueError, match="positive integer"):
+        check_schedule([(0, 0)], *args)
+
+
+@pytest.mark.parametrize("kwargs", [dict(residual="no"), dict(residual=None), dict(bidirectional=1)])
+def test_residual_and_bidirectional_must_be_booleans(kwargs):
+    # before: residual="no" built a residual stack
+    with pytest.raises(TypeError, match="must be True or False"):
+        ResidualStack("gru", D, J, **kwargs)
+
+
+def test_an_empty_sequence_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least one time step"):
+        ResidualStack("lstm", D, J)(torch.zeros(2, 0, D))
+
+
+@pytest.mark.parametrize("make, pattern", [
+    (lambda s: dict(xs=xs(batch=0)), "at least one sequence"),
+    (lambda s: dict(xs=xs(steps=0)), "at least one sequence"),
+    (lambda s: dict(xs=xs().index_fill(1, torch.tensor([2]), float("nan"))), "must be finite"),
+    (lambda s: dict(readout=torch.zeros(J, dtype=torch.float64)), "not all zero"),
+    (lambda s: dict(readout=torch.full((J,), float("nan"), dtype=torch.float64)), "finite"),
+    (lambda s: dict(seed=-1), "seed must be a non-negative integer"),
+    (lambda s: dict(seed=1.5), "seed must be a non-negative integer"),
+])
+def test_layer_gradient_norms_bad_input(make, pattern):
+    stack = ResidualStack("gru", D, J, num_layers=2).double()
+    kwargs = dict(xs=xs())
+    kwargs.update(make(stack))
+    with pytest.raises(ValueError, match=pattern):
+        layer_gradient_norms(stack, **kwargs)
+
+
+def test_layer_gradient_norms_accepts_a_float32_readout_for_a_float64_stack():
+    stack = ResidualStack("gru", D, J, num_layers=2).double()
+    readout, inputs = torch.ones(J) / J ** 0.5, xs()
+    got = layer_gradient_norms(stack, inputs, readout=readout)
+    again = layer_gradient_norms(stack, inputs, readout=readout.double())
+    np.testing.assert_allclose(got, again, rtol=1e-6)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_layer_gradient_norms_on_cuda_match_the_cpu():
+    stack = ResidualStack("lstm", D, J, num_layers=3, residual=True).double()
+    inputs = xs()
+    expected = layer_gradient_norms(stack, inputs, seed=2)
+    # the readout is drawn on the CPU and the inputs stay there: both must follow the stack
+    got = layer_gradient_norms(stack.cuda(), inputs, seed=2)
+    np.testing.assert_allclose(got, expected, rtol=1e-8)
+    got = layer_gradient_norms(stack, inputs.cuda(), readout=None, seed=2)
+    np.testing.assert_allclose(got, expected, rtol=1e-8)

@@ -269,3 +269,95 @@ def test_gate_bias_needs_the_matching_torch_core():
     model = SequenceClassifier(13, 4, hidden_size=5, cell="lstm", embedding_dim=3)
     with pytest.raises(TypeError, match="torch.nn.GRU"):
         tasks.gate_bias("gru", -2.0)(model)
+
+
+# --- bad input: a clear error instead of a wrong answer or an error from deep inside torch -----------
+def _classifier(task=None, seed=0):
+    torch.manual_seed(seed)
+    task = task or RecallTask()
+    return SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=8, cell="rnn",
+                              embedding_dim=4)
+
+
+@pytest.mark.parametrize("make, error, pattern", [
+    (lambda ids, labels: (ids + 100, labels), ValueError, r"ids must lie in \[0, 13\), got values from 100"),
+    (lambda ids, labels: (ids - 100, labels), ValueError, r"ids must lie in \[0, 13\)"),
+    (lambda ids, labels: (ids, labels + 4), ValueError, r"labels must lie in \[0, 4\)"),
+    (lambda ids, labels: (ids[:, :0], labels), ValueError, r"at least one token"),
+    (lambda ids, labels: (ids[:0], labels[:0]), ValueError, r"at least one sequence"),
+    (lambda ids, labels: (ids.float(), labels), TypeError, r"ids must hold integer token ids"),
+    (lambda ids, labels: (ids, labels.float()), TypeError, r"labels must hold integer"),
+    (lambda ids, labels: (ids.tolist(), labels), TypeError, r"two torch tensors"),
+    (lambda ids, labels: (ids[0], labels), ValueError, r"ids must be 2-D"),
+])
+def test_input_gradient_norms_bad_input(make, error, pattern):
+    task = RecallTask()
+    ids, labels = task.sample(4, 3, gen())
+    with pytest.raises(error, match=pattern):
+        tasks.input_gradient_norms(_classifier(task), *make(ids, labels))
+
+
+@pytest.mark.parametrize("batch, error, pattern", [
+    ("ids", TypeError, r"batch must be a pair"),
+    ((torch.zeros(2, 3, dtype=torch.long),), TypeError, r"batch must be a pair"),
+    ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 7])), ValueError,
+     r"labels must lie in \[0, 4\), got values from 0 to 7"),
+    ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, -1])), ValueError, r"labels must lie in"),
+    ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0])), ValueError, r"labels must have shape"),
+])
+def test_classification_loss_bad_batch(batch, error, pattern):
+    with pytest.raises(error, match=pattern):
+        tasks.classification_loss(Oracle(4), batch)
+
+
+def test_recall_helpers_check_the_task_model_and_init():
+    with pytest.raises(TypeError, match=r"task must be a RecallTask or None, got dict"):
+        tasks.recall_accuracy(Oracle(4), {}, 3, n=10)
+    with pytest.raises(TypeError, match=r"model must be a torch.nn.Module"):
+        tasks.recall_accuracy(lambda ids: ids, RecallTask(), 3, n=10)
+    with pytest.raises(TypeError, match=r"model must have parameters"):
+        tasks.recall_accuracy(nn.Identity(), RecallTask(), 3, n=10)
+    with pytest.raises(TypeError, match=r"task must be a RecallTask"):
+        tasks.train_recall("rnn", 3, task="recall", steps=1)
+    with pytest.raises(TypeError, match=r"init must be a function"):
+        tasks.train_recall("rnn", 3, steps=1, init=1.0)
+    with pytest.raises(TypeError, match=r"distances must be a list"):
+        tasks.accuracy_vs_distance("rnn", 5, steps=1)
+    with pytest.raises(TypeError, match=r"distances must be a list"):
+        tasks.accuracy_vs_distance("rnn", "5", steps=1)
+
+
+def test_absurd_sample_sizes_fail_fast():
+    with pytest.raises(ValueError, match=r"at most 100,000,000 token ids"):
+        RecallTask().sample(10**6, 10**6)
+
+
+def test_describe_needs_letters_for_every_symbol():
+    task = RecallTask(n_keys=30)
+    with pytest.raises(ValueError, match=r"at most 26 of each"):
+        task.describe(task.sample(1, 2, gen())[0][0])
+
+
+def test_plot_accuracy_vs_distance_refuses_what_it_would_draw_wrongly():
+    sweep = {"distances": np.array([2, 4]), "accuracy": np.array([[1.0, 0.5]]), "chance": 0.25}
+    with pytest.raises(ValueError, match=r"at most 7 sweeps"):
+        tasks.plot_accuracy_vs_distance({str(i): sweep for i in range(8)})
+    with pytest.raises(ValueError, match=r"missing \['chance'\]"):
+        tasks.plot_accuracy_vs_distance({"a": {"distances": [2], "accuracy": [[1.0]]}})
+    with pytest.raises(ValueError, match=r"one column per distance"):
+        tasks.plot_accuracy_vs_distance({"a": dict(sweep, accuracy=np.array([[1.0, 0.5, 0.2]]))})
+    with pytest.raises(ValueError, match=r"same chance level"):
+        tasks.plot_accuracy_vs_distance({"a": sweep, "b": dict(sweep, chance=0.5)})
+    plt.close("all")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_input_gradient_norms_on_cuda_match_the_cpu():
+    task = RecallTask()
+    model = _classifier(task)
+    ids, labels = task.sample(8, 5, gen())        # on the CPU, as task.sample makes them
+    expected = tasks.input_gradient_norms(model, ids, labels)
+    got = tasks.input_gradient_norms(model.cuda(), ids, labels)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7)
+    got = tasks.input_gradient_norms(model, ids.cuda(), labels.cuda())
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7)

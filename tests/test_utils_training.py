@@ -252,3 +252,104 @@ def test_plot_history_draws_every_baseline_or_refuses():
         plot_history({"RNN": h}, baselines={str(i): float(i) for i in range(5)})
     with pytest.raises(TypeError):
         plot_history({"RNN": h}, baselines=[3.3])
+
+
+# --- "parameters" is one tensor or an iterable of tensors; bad input is named ---------------------
+def test_one_tensor_is_accepted_as_parameters():
+    """Iterating one tensor yields its rows, which have no .grad: once 0.0 and nothing clipped."""
+    def one():
+        p = torch.zeros(3, 2, requires_grad=True)
+        p.grad = torch.full((3, 2), 2.0)
+        return p
+    assert gradient_norm(one()) == pytest.approx(math.sqrt(24.0))
+    p = one()
+    assert clip_by_norm(p, 1.0) == pytest.approx(math.sqrt(24.0))
+    assert float(p.grad.norm()) == pytest.approx(1.0, rel=1e-6)
+    p = one()
+    clip_by_value(p, 1.5)
+    assert p.grad.max().item() == 1.5
+    assert gradient_norm(nn.Parameter(torch.ones(2))) == 0.0        # no gradient: skipped
+
+
+@pytest.mark.parametrize("fn", [gradient_norm, lambda p: clip_by_norm(p, 1.0),
+                                lambda p: clip_by_value(p, 1.0)])
+@pytest.mark.parametrize("bad, given", [(3, "int"), ("weights", "str"), (None, "NoneType"),
+                                        ({"w": torch.ones(1)}, "dict"), ([torch.ones(1), 2.0], "float")])
+def test_parameters_that_are_not_tensors_are_named(fn, bad, given):
+    with pytest.raises(TypeError, match=rf"parameters must be .*tensors.*got {given}"):
+        fn(bad)
+
+
+@pytest.mark.parametrize("clip", [clip_by_norm, clip_by_value])
+def test_clipping_threshold_must_be_finite(clip):
+    with pytest.raises(ValueError, match="finite positive number, got inf"):
+        clip(params_with_grads(torch.ones(2)), float("inf"))
+
+
+# --- losses, evaluation and the loop refuse what would give a wrong number ------------------------
+def test_lm_loss_refuses_all_padding_and_mismatched_targets():
+    model = FixedLogits()
+    ids = torch.tensor([[1, 2, 3]])
+    with pytest.raises(ValueError, match=r"every target is padding \(id 0\)"):
+        lm_loss(model, (ids, torch.zeros_like(ids)))
+    with pytest.raises(ValueError, match=r"targets must have shape \(1, 3\).*got \(1, 2\)"):
+        lm_loss(model, (ids, ids[:, :2]))
+    with pytest.raises(TypeError, match=r"targets must hold integer token ids, got dtype torch.float32"):
+        lm_loss(model, (ids, ids.float()))
+    with pytest.raises(TypeError, match=r"a batch must be a pair \(inputs, targets\), got Tensor"):
+        lm_loss(model, ids)
+
+
+def test_evaluate_skips_an_all_padding_batch_instead_of_returning_nan():
+    torch.manual_seed(0)
+    model, ids = FixedLogits(), torch.tensor([[1, 2, 3]])
+    good, empty = (ids, ids), (ids, torch.zeros_like(ids))
+    assert evaluate(model, [good, empty]) == pytest.approx(evaluate(model, [good]))
+    with pytest.raises(ValueError, match="no targets"):
+        evaluate(model, [empty])
+
+
+def test_evaluate_restores_training_mode_after_an_error():
+    model = FixedLogits().train()
+    with pytest.raises(TypeError):
+        evaluate(model, [(torch.tensor([[1]]),) * 3])
+    assert model.training
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    (dict(lr=float("inf")), ValueError, r"lr must be a finite positive number, got inf"),
+    (dict(lr=float("nan")), ValueError, r"lr must be a positive number, got nan"),
+    (dict(clip_norm=float("inf")), ValueError, r"clip_norm must be a finite positive number"),
+    (dict(seed=1.5), ValueError, r"seed must be an integer, got 1.5"),
+    (dict(loss_fn="cross_entropy"), TypeError, r"loss_fn must be callable.*got str"),
+    (dict(loss_fn=lambda m, b: m(b[0])[0].mean(-1)), TypeError, r"scalar tensor.*got a tensor of shape"),
+])
+def test_train_refuses_absurd_settings(kwargs, error, pattern):
+    model, windows = tiny_problem()
+    with pytest.raises(error, match=pattern):
+        train(model, windows, steps=1, **kwargs)
+
+
+def test_train_refuses_all_padding_targets_and_frozen_models():
+    model, _ = tiny_problem()
+    ids = torch.ones(2, 3, dtype=torch.long)
+    with pytest.raises(ValueError, match="every target is padding"):
+        train(model, lambda g: (ids, torch.zeros_like(ids)), steps=2)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        train(model.requires_grad_(False), lambda g: (ids, ids), steps=1)
+
+
+def test_model_device_without_parameters_is_explained():
+    with pytest.raises(ValueError, match="ReLU has no parameters and no .device"):
+        training.model_device(nn.ReLU())
+
+
+def test_unit_conversions_refuse_negative_losses_and_overflow_to_inf():
+    with pytest.raises(ValueError, match=r"nats must be >= 0.*got -1.0"):
+        training.bits_per_char(-1.0)
+    with pytest.raises(ValueError, match=r"nats must be >= 0"):
+        training.perplexity(-0.5)
+    with pytest.raises(TypeError, match=r"nats must be a number.*got str"):
+        training.bits_per_char("2.0")
+    assert training.perplexity(1000.0) == math.inf
+    assert training.perplexity(torch.tensor(0.0)) == 1.0

@@ -19,7 +19,8 @@ import torch
 from torch.nn import functional as F
 
 from .cells import RecurrentCell, RNNCell
-from .validate import expect_choice, expect_positive_int, expect_positive_number, expect_tensor
+from .validate import (expect_choice, expect_integer, expect_positive_int, expect_positive_number,
+                       expect_tensor)
 
 ACTIVATIONS = {"tanh": torch.tanh, "linear": lambda a: a, "relu": torch.relu}
 
@@ -51,9 +52,11 @@ def random_rnn_cell(hidden_size: int = 64, input_size: int = 8, radius: float = 
     U ~ N(0, input_scale^2 / input_size), b = 0. The same seed gives the same W up to scale,
     so cells with different radii differ only in the size of W.
     """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    expect_integer(seed, "seed")
     expect_positive_number(input_scale, "input_scale")
+    expect_positive_number(radius, "radius")
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating torch dtype such as torch.float64, got {dtype!r}")
     with torch.random.fork_rng(devices=[]):      # leave the global torch generator alone
         cell = ActivationRNNCell(input_size, hidden_size, activation).to(dtype)
     generator = torch.Generator().manual_seed(int(seed))
@@ -74,9 +77,7 @@ def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
     Returns a numpy array of length T; entry T-1 is the norm at the last step itself
     (||readout||), entry t the norm T-1-t steps back. The cell's own .grad are untouched.
     """
-    expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
-    if xs.shape[1] == 0:
-        raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
+    _check_cell_and_xs(cell, xs)
     J = cell.hidden_size
     if readout is None:
         readout = torch.ones(J, dtype=xs.dtype, device=xs.device) / J ** 0.5
@@ -97,12 +98,22 @@ def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
     return np.array([float(g.norm(dim=-1).mean()) for g in grads])
 
 
+def _check_cell_and_xs(cell, xs) -> None:
+    """cell: a RecurrentCell; xs: (B, T, D) floats with B, T >= 1 and D = cell.input_size."""
+    if not isinstance(cell, RecurrentCell):
+        raise TypeError(f"cell must be a utils.cells cell (RNNCell, GRUCell, ...), got {type(cell).__name__}")
+    expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
+    for axis, what in ((0, "sequence"), (1, "time step")):
+        if xs.shape[axis] == 0:
+            raise ValueError(f"xs must hold at least one {what}, got shape {tuple(xs.shape)}")
+
+
 @torch.no_grad()
 def state_sensitivity(cell: RecurrentCell, xs: torch.Tensor, delta: float = 1e-3) -> np.ndarray:
     """The forward view: ||h_t - h'_t|| for t = 0..T-1 (batch mean), where h' is the run on
     the same inputs with x_0 changed by ``delta`` in every entry. How much of the first input
     is still visible in the state t steps later."""
-    expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
+    _check_cell_and_xs(cell, xs)
     expect_positive_number(delta, "delta")
     other = xs.clone()
     other[:, 0] += delta
@@ -117,9 +128,7 @@ def state_sensitivity(cell: RecurrentCell, xs: torch.Tensor, delta: float = 1e-3
 @torch.no_grad()
 def set_spectral_radius(W: torch.Tensor, radius: float) -> torch.Tensor:
     """Rescale the square matrix W in place so its largest |eigenvalue| equals ``radius``."""
-    expect_tensor(W, "W", ndim=2, floating=True)
-    if W.shape[0] != W.shape[1]:
-        raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
+    _check_matrix(W, square=True)
     expect_positive_number(radius, "radius")
     current = spectral_radius(W)
     if current == 0:
@@ -129,18 +138,26 @@ def set_spectral_radius(W: torch.Tensor, radius: float) -> torch.Tensor:
 
 
 def spectral_radius(W: torch.Tensor) -> float:
-    """The largest absolute eigenvalue of a square matrix."""
-    expect_tensor(W, "W", ndim=2, floating=True)
-    if W.shape[0] != W.shape[1]:
-        raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
+    """The largest absolute eigenvalue of a square matrix. W: (J, J), finite."""
+    _check_matrix(W, square=True)
     return float(torch.linalg.eigvals(W.detach().double()).abs().max())
 
 
 def largest_singular_value(W: torch.Tensor) -> float:
     """||W||_2, the largest singular value of W: the most W can stretch a vector; never below
-    the spectral radius rho(W)."""
-    expect_tensor(W, "W", ndim=2, floating=True)
+    the spectral radius rho(W). W: (m, n), finite, non-empty."""
+    _check_matrix(W)
     return float(torch.linalg.matrix_norm(W.detach().double(), ord=2))
+
+
+def _check_matrix(W, square: bool = False) -> None:
+    expect_tensor(W, "W", ndim=2, floating=True)
+    if square and W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
+    if W.numel() == 0:
+        raise ValueError(f"W must not be empty, got shape {tuple(W.shape)}")
+    if not bool(torch.isfinite(W).all()):
+        raise ValueError("W must hold finite numbers, got NaN or inf entries")
 
 
 def fit_decay_rate(norms, skip_last: int = 1) -> float:
@@ -150,7 +167,10 @@ def fit_decay_rate(norms, skip_last: int = 1) -> float:
     ``skip_last`` leaves out the last step(s), where the loss touches h directly. Zeros and
     non-finite norms (underflow, overflow) are left out of the fit.
     """
-    norms = np.asarray(norms, dtype=float)
+    norms = np.asarray(norms)
+    if not (np.issubdtype(norms.dtype, np.floating) or np.issubdtype(norms.dtype, np.integer)):
+        raise TypeError(f"norms must hold real numbers, got dtype {norms.dtype}")
+    norms = norms.astype(float)
     if norms.ndim != 1:
         raise ValueError(f"norms must be 1-D (one norm per time step), got shape {norms.shape}")
     if isinstance(skip_last, bool) or not isinstance(skip_last, numbers.Integral) or skip_last < 0:
@@ -174,6 +194,7 @@ def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool =
     depth, width = expect_positive_int(depth, "depth"), expect_positive_int(width, "width")
     batch_size = expect_positive_int(batch_size, "batch_size")
     expect_positive_number(gain, "gain")
+    seed = expect_integer(seed, "seed")
     generator = torch.Generator().manual_seed(seed)
     scale = gain / width ** 0.5
     layers = [torch.randn(width, width, generator=generator, dtype=torch.float64) * scale

@@ -13,9 +13,12 @@ Shapes: ``xs`` is (T, D), ``hs`` is (T, J), ``probs`` is (T, K), ``targets`` is 
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .validate import expect_array, expect_positive_int
+from .validate import (expect_array, expect_float64, expect_positive_int, expect_positive_number,
+                       expect_same_shape)
 
 PARAM_NAMES = ("U", "W", "b", "V", "b_y")
 
@@ -23,6 +26,7 @@ PARAM_NAMES = ("U", "W", "b", "V", "b_y")
 def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float = 0.5) -> dict:
     """Random parameters for an RNN with D inputs, J hidden units and K outputs (float64)."""
     D, J, K = (expect_positive_int(v, name) for v, name in ((D, "D"), (J, "J"), (K, "K")))
+    scale = expect_positive_number(scale, "scale")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator, e.g. np.random.default_rng(0); "
                         f"got {type(rng).__name__}")
@@ -52,7 +56,11 @@ def check_params(params: dict) -> tuple[int, int, int]:
 
 
 def softmax(s: np.ndarray) -> np.ndarray:
-    """Softmax of the scores ``s`` over the last axis, shifted by the max for numerical safety."""
+    """Softmax of the scores ``s`` over the last axis, shifted by the max for numerical safety.
+    s: (..., K) floats, K >= 1 -> the same shape, every row summing to 1."""
+    expect_array(s, "s", ndim=tuple(range(1, 33)))
+    if s.shape[-1] == 0:
+        raise ValueError(f"s must hold at least one score per row, got shape {s.shape}")
     z = np.exp(s - s.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
 
@@ -69,11 +77,14 @@ def _step(x_t, h_prev, U, W, b):
     return np.tanh(W @ h_prev + U @ x_t + b)
 
 
-def check_step_args(x_t, h_prev, U, W, b) -> None:
-    """x_t (D,) and h_prev (J,) fix D and J; then U must be (J, D), W (J, J), b (J,)."""
+def check_step_args(x_t, h_prev, U, W, b=None, **vectors) -> None:
+    """x_t (D,) and h_prev (J,) fix D and J; then U must be (J, D), W (J, J), and b and every
+    other keyword array (e.g. h_t, dh_t) (J,)."""
     D = expect_array(x_t, "x_t", ndim=1).shape[0]
     J = expect_array(h_prev, "h_prev", ndim=1).shape[0]
-    for name, array, shape in (("U", U, (J, D)), ("W", W, (J, J)), ("b", b, (J,))):
+    vectors = {"b": b, **vectors} if b is not None else vectors
+    checks = [("U", U, (J, D)), ("W", W, (J, J)), *((n, v, (J,)) for n, v in vectors.items())]
+    for name, array, shape in checks:
         if expect_array(array, name).shape != shape:
             raise ValueError(f"{name} must have shape {shape} to match x_t {x_t.shape} and "
                              f"h_prev {h_prev.shape}, got {array.shape}")
@@ -95,8 +106,7 @@ def check_targets(targets, T: int, K: int) -> np.ndarray:
 def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """Unroll over time. xs: (T, D), h0: (J,) -> hs: (T, J), probs: (T, K)."""
     D, J, K = check_params(params)
-    expect_array(xs, "xs", shape=(None, D))
-    expect_array(h0, "h0", shape=(J,))
+    _check_sequence(xs, h0, D, J)
     hs = np.zeros((len(xs), J))
     h = h0
     for t, x_t in enumerate(xs):
@@ -106,9 +116,30 @@ def rnn_forward(xs: np.ndarray, h0: np.ndarray, params: dict) -> tuple[np.ndarra
     return hs, probs
 
 
+def _check_sequence(xs, h0, D: int, J: int) -> int:
+    """xs (T, D) with T >= 1, h0 (J,); returns T."""
+    T = expect_array(xs, "xs", shape=(None, D)).shape[0]
+    if T == 0:
+        raise ValueError(f"xs must hold at least one time step, got shape {xs.shape}")
+    expect_array(h0, "h0", shape=(J,))
+    return T
+
+
+def check_probs(probs: np.ndarray) -> np.ndarray:
+    """probs (T, K): entries in [0, 1], every row summing to 1 (NaN rows pass: they show)."""
+    expect_array(probs, "probs", ndim=2)
+    sums = probs.sum(axis=1)
+    bad = (probs < 0).any(axis=1) | (np.abs(sums - 1.0) > 1e-4)
+    if bad.any():
+        raise ValueError("probs must hold probabilities (every row in [0, 1], summing to 1; "
+                         "did you pass the scores s_t instead of softmax(s_t)?), got row sums "
+                         f"from {sums.min():.4g} to {sums.max():.4g}, min entry {probs.min():.4g}")
+    return probs
+
+
 def cross_entropy(probs: np.ndarray, targets: np.ndarray) -> float:
     """Summed negative log-likelihood of the target classes. probs: (T, K), targets: (T,)."""
-    expect_array(probs, "probs", ndim=2)
+    check_probs(probs)
     targets = check_targets(targets, *probs.shape)
     return float(-np.log(probs[np.arange(len(targets)), targets]).sum())
 
@@ -117,8 +148,10 @@ def rnn_step_backward(dh_t: np.ndarray, x_t: np.ndarray, h_prev: np.ndarray, h_t
                       U: np.ndarray, W: np.ndarray) -> dict:
     """Backward through one step, given dL/dh_t (all paths into h_t).
 
-    Returns dU, dW, db (this step's contributions) and dh_prev, dx.
+    Shapes: dh_t, h_prev, h_t (J,); x_t (D,); U (J, D); W (J, J).
+    Returns dU (J, D), dW (J, J), db (J,) (this step's contributions) and dh_prev (J,), dx (D,).
     """
+    check_step_args(x_t, h_prev, U, W, h_t=h_t, dh_t=dh_t)
     da = dh_t * (1.0 - h_t ** 2)            # tanh'(a_t) = 1 - tanh(a_t)^2
     return {
         "dU": np.outer(da, x_t),
@@ -134,10 +167,14 @@ def rnn_backward(xs: np.ndarray, targets: np.ndarray, h0: np.ndarray, params: di
     """Backpropagation through time for the summed cross-entropy loss.
 
     Because U, W and b are shared by every step, their gradients are sums of the
-    per-step contributions. Returns a dict with dU, dW, db, dV, db_y and dh0.
+    per-step contributions. xs (T, D), targets (T,), h0 (J,), hs (T, J), probs (T, K).
+    Returns a dict with dU, dW, db, dV, db_y and dh0 (each the shape of its parameter).
     """
-    T = len(xs)
-    targets = check_targets(targets, T, probs.shape[1])
+    D, J, K = check_params(params)
+    T = _check_sequence(xs, h0, D, J)
+    expect_array(hs, "hs", shape=(T, J))
+    expect_array(probs, "probs", shape=(T, K))
+    targets = check_targets(targets, T, K)
     ds = probs.copy()
     ds[np.arange(T), targets] -= 1.0         # (T, K): dL/ds_t = yhat_t - onehot(y_t)
     grads = {"dV": ds.T @ hs, "db_y": ds.sum(axis=0)}
@@ -164,30 +201,64 @@ def loss_and_gradients(params: dict, xs: np.ndarray, targets: np.ndarray,
 
 
 def numerical_gradient(f, array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """Central-difference estimate of d f() / d array, perturbing ``array`` in place."""
+    """Central-difference estimate of d f() / d array, perturbing ``array`` in place.
+
+    f: a function of no arguments returning a number that reads ``array``; array: float64,
+    any shape; returns an array of the same shape. The array is restored even if f fails."""
+    if not callable(f):
+        raise TypeError(f"f must be a function of no arguments returning the loss, got {type(f).__name__}")
+    expect_float64(array, "array")
+    eps = expect_positive_number(eps, "eps")
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
         original = array[index]
-        array[index] = original + eps
-        plus = f()
-        array[index] = original - eps
-        minus = f()
-        array[index] = original
+        try:
+            array[index] = original + eps
+            plus = _number(f())
+            array[index] = original - eps
+            minus = _number(f())
+        finally:
+            array[index] = original
         grad[index] = (plus - minus) / (2 * eps)
     return grad
 
 
+def _number(value) -> float:
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"f must return one number (the loss), got {type(value).__name__}"
+                        + (f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""))
+    return float(value)
+
+
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """max |a - b| / max(|a| + |b|, tiny): near 1e-7 or below means 'equal' in float64."""
+    """max |a - b| / max(|a| + |b|, tiny): near 1e-7 or below means 'equal' in float64.
+    a, b: arrays of one and the same (non-empty) shape; they are not broadcast."""
+    a, b = (_numeric_array(x, name) for x, name in ((a, "a"), (b, "b")))
+    expect_same_shape(a, b, "a and b")
+    if a.size == 0:
+        raise ValueError(f"a and b must hold at least one entry, got shape {a.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
 def gradient_check(params: dict, xs: np.ndarray, targets: np.ndarray, h0: np.ndarray,
                    eps: float = 1e-5) -> dict:
-    """Compare BPTT's gradients with finite differences; returns {name: relative error}."""
+    """Compare BPTT's gradients with finite differences; returns {name: relative error}.
+
+    params and h0 must be float64 (they are nudged by eps); xs (T, D), targets (T,), h0 (J,)."""
+    for name, array in (*((n, params.get(n)) for n in PARAM_NAMES if n in params), ("h0", h0)):
+        expect_float64(array, name)
     _, grads = loss_and_gradients(params, xs, targets, h0)
     h0 = h0.copy()
     tensors = dict(params, h0=h0)
     loss = lambda: cross_entropy(rnn_forward(xs, h0, params)[1], targets)  # noqa: E731
     return {name: relative_error(grads["d" + name], numerical_gradient(loss, tensors[name], eps))
             for name in (*PARAM_NAMES, "h0")}
+
+
+def _numeric_array(x, name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    return x

@@ -4,9 +4,12 @@
 """
 from __future__ import annotations
 
+import numbers
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
 # Okabe & Ito (2008): distinguishable under the common forms of colour blindness.
 COLORS = {
@@ -33,15 +36,57 @@ def use_course_style() -> None:
     })
 
 
+def _expect_window(window) -> int:
+    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+        raise ValueError(f"window must be a positive integer (steps averaged), got {window!r}")
+    return int(window)
+
+
+def _as_float_array(values, name: str) -> np.ndarray:
+    """A numpy float array from a list, numpy array or torch tensor (any device)."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    try:
+        array = np.asarray(values)
+    except ValueError as error:      # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
+                                     or array.dtype == bool) or np.iscomplexobj(array):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array.astype(float)
+
+
 def smooth(values, window: int = 25) -> np.ndarray:
-    """Trailing moving average (shorter at the start), for noisy per-step losses."""
-    values = np.asarray(values, dtype=float)
-    window = max(1, min(window, len(values)))
-    cumsum = np.cumsum(np.insert(values, 0, 0.0))
-    out = np.empty_like(values)
-    for i in range(len(values)):
-        lo = max(0, i + 1 - window)
-        out[i] = (cumsum[i + 1] - cumsum[lo]) / (i + 1 - lo)
+    """Trailing moving average (shorter at the start), for noisy per-step losses.
+
+    NaN-aware, for the loss of a run that diverged or stopped: NaNs inside a window are
+    left out of its average, and a step whose own value is NaN stays NaN, so the curve shows
+    a gap exactly where the loss was missing, neither widened by the window nor filled in.
+    An inf inside a window makes its average inf (-inf and inf together: NaN).
+    values: (N,) -> (N,); N = 0 gives an empty array.
+    """
+    values = _as_float_array(values, "values")
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D (one loss per step), got shape {values.shape}")
+    window = min(_expect_window(window), max(1, len(values)))
+
+    def trailing_sum(x):                 # sum over the window ending at every step
+        c = np.concatenate([[0.0], np.cumsum(x)])
+        idx = np.arange(1, len(x) + 1)
+        return c[idx] - c[np.maximum(0, idx - window)]
+
+    finite = np.isfinite(values)
+    total = trailing_sum(np.where(finite, values, 0.0))
+    count = trailing_sum(finite.astype(float))
+    pos, neg = trailing_sum(values == np.inf) > 0, trailing_sum(values == -np.inf) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    out[pos] = np.inf
+    out[neg] = -np.inf
+    out[pos & neg] = np.nan
+    out[np.isnan(values)] = np.nan
     return out
 
 
@@ -60,6 +105,23 @@ def plot_history(histories: dict, ax=None, baselines: dict | None = None, smooth
     if not isinstance(histories, dict) or len(histories) > len(CYCLE):
         raise ValueError(f"histories must be a dict of at most {len(CYCLE)} runs (one colour "
                          f"each), got {histories if not isinstance(histories, dict) else len(histories)}")
+    if not histories:
+        raise ValueError("histories must hold at least one run {label: History}, got {}")
+    for label, h in histories.items():
+        if not all(hasattr(h, name) for name in ("steps", "loss", "val_steps", "val_loss")):
+            raise TypeError(f"histories[{label!r}] must be a utils.training.History (with steps, "
+                            f"loss, val_steps, val_loss), got {type(h).__name__}")
+        for xs, ys, what in ((h.steps, h.loss, "loss"), (h.val_steps, h.val_loss, "val_loss")):
+            if len(xs) != len(ys):
+                raise ValueError(f"histories[{label!r}] has {len(ys)} {what} values for "
+                                 f"{len(xs)} steps: they must match")
+    for label, value in (baselines or {}).items():
+        try:
+            number = float(value) if not isinstance(value, (bool, str)) else None
+        except (TypeError, ValueError, RuntimeError):
+            number = None
+        if number is None or not np.isfinite(number):
+            raise ValueError(f"baseline {label!r} must be a finite number, got {value!r}")
     ax = ax or plt.subplots()[1]
     for (label, h), color in zip(histories.items(), CYCLE):
         ax.plot(h.steps, smooth(h.loss, smooth_window), color=color, alpha=0.55, lw=1.2,
@@ -76,11 +138,33 @@ def plot_history(histories: dict, ax=None, baselines: dict | None = None, smooth
 
 def heatmap(ax, values, xlabels=None, ylabels=None, cmap: str = DIVERGING, center_zero: bool = True,
             colorbar: bool = True, label: str = ""):
-    """Show a 2-D array with optional tick labels; diverging colours centred on 0 by default."""
-    values = np.asarray(values)
-    limit = np.abs(values).max() if center_zero else None
-    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-limit if center_zero else None,
-                      vmax=limit, interpolation="nearest")
+    """Show a 2-D array (rows, columns) with optional tick labels; diverging colours centred
+    on 0 by default. NaN cells are left blank; the colour limits come from the finite values
+    (+-max|value| when center_zero), so one NaN or inf does not distort them. A torch tensor
+    is accepted (any device). xlabels / ylabels need one label per column / row."""
+    values = _as_float_array(values, "values")
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (rows, columns), got shape {values.shape}")
+    if values.size == 0:
+        raise ValueError(f"values must not be empty, got shape {values.shape}")
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise ValueError("values holds no finite number (all NaN or inf): nothing to show")
+    for labels, axis, name in ((xlabels, 1, "xlabels"), (ylabels, 0, "ylabels")):
+        if labels is None:
+            continue
+        if isinstance(labels, str) or not hasattr(labels, "__len__"):
+            raise TypeError(f"{name} must be a list of labels, got {type(labels).__name__}")
+        if len(labels) != values.shape[axis]:
+            raise ValueError(f"{name} must hold one label per {'column' if axis else 'row'} "
+                             f"({values.shape[axis]}), got {len(labels)}")
+    if center_zero:
+        limit = float(np.abs(finite).max())
+        vmin, vmax = -limit, limit
+    else:
+        vmin, vmax = float(finite.min()), float(finite.max())
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
+                      interpolation="nearest")
     if xlabels is not None:
         ax.set_xticks(range(len(xlabels)), xlabels)
     if ylabels is not None:

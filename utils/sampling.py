@@ -12,11 +12,30 @@ every training window.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 from torch.nn import functional as F
 
 from .data import Vocab
-from .validate import expect_positive_int, expect_positive_number
+from .validate import expect_positive_int, expect_tensor
+
+MAX_SAMPLES = 100_000
+"""Largest ``n`` and ``max_len`` that ``sample`` accepts: beyond it, a typo, not a request."""
+
+
+def expect_temperature(temperature) -> float:
+    """A temperature must be a finite number > 0 (1e-50 is fine: it behaves like greedy)."""
+    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
+            or not math.isfinite(temperature) or not temperature > 0):
+        raise ValueError(f"temperature must be a finite number > 0 (below 1 sharpens, above 1 "
+                         f"flattens; use greedy=True for the argmax), got {temperature!r}")
+    return float(temperature)
+
+
+def _expect_top_k(top_k):
+    return None if top_k is None else expect_positive_int(top_k, "top_k")
 
 
 def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
@@ -24,14 +43,30 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
     """softmax(logits / temperature), optionally keeping only the top_k tokens. (B, K) -> (B, K).
 
     Temperature divides the logits BEFORE the softmax: below 1 sharpens, above 1 flattens.
+    The largest logit is subtracted first (the softmax does not change), so a tiny temperature
+    such as 1e-50 does not overflow: it puts all the probability on the argmax, as greedy does.
+    top_k larger than K keeps every token. Logits may be -inf (a banned token), never NaN or
+    +inf, and every row needs at least one finite logit.
     """
-    expect_positive_number(temperature, "temperature")
-    logits = logits / temperature
+    expect_tensor(logits, "logits", ndim=(1, 2), floating=True)
+    temperature = expect_temperature(temperature)
+    top_k = _expect_top_k(top_k)
+    if logits.shape[-1] == 0:
+        raise ValueError(f"logits must hold at least one token, got shape {tuple(logits.shape)}")
+    if torch.isnan(logits).any() or torch.isposinf(logits).any():
+        raise ValueError("logits must not hold NaN or +inf (did the model's weights diverge?), "
+                         f"got {int(torch.isnan(logits).sum())} NaN and "
+                         f"{int(torch.isposinf(logits).sum())} +inf values")
+    top = logits.max(dim=-1, keepdim=True).values
+    if torch.isneginf(top).any():
+        raise ValueError("every token of a row has logit -inf (all banned): nothing can be drawn")
+    dtype = logits.dtype
+    # float64, so that a temperature below float32's range (1e-50) is not rounded to 0
+    logits = (logits.double() - top.double()) / temperature   # max 0, no overflow; -inf stays
     if top_k is not None:
-        top_k = expect_positive_int(top_k, "top_k")
         kth = torch.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[..., -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    return F.softmax(logits, dim=-1)
+    return F.softmax(logits, dim=-1).to(dtype)
 
 
 def check_model_and_vocab(model, vocab) -> None:
@@ -66,16 +101,34 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
     check_model_and_vocab(model, vocab)
     n = expect_positive_int(n, "n")
     max_len = expect_positive_int(max_len, "max_len")
-    expect_positive_number(temperature, "temperature")
+    for value, name in ((n, "n"), (max_len, "max_len")):
+        if value > MAX_SAMPLES:
+            raise ValueError(f"{name} must be at most {MAX_SAMPLES:,} (sampling one token at a "
+                             f"time would run for a very long time), got {value:,}")
+    temperature = expect_temperature(temperature)
+    top_k = _expect_top_k(top_k)
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a string, got {type(prompt).__name__}")
-    if not isinstance(bos, bool):
-        raise TypeError(f"bos must be True or False, got {bos!r}")
+    for flag, name in ((bos, "bos"), (greedy, "greedy"), (reject_unk, "reject_unk"),
+                       (stop_at_eos, "stop_at_eos")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     if not bos and not prompt:
         raise ValueError("with bos=False the first input is the prompt's first token: give a "
                          "prompt the model has seen in training, e.g. prompt='\\n' or 'ROMEO:\\n'")
     was_training = model.training
     model.eval()
+    try:
+        return _sample(model, vocab, n, prompt, max_len, temperature, greedy, top_k, reject_unk,
+                       stop_at_eos, generator, bos)
+    finally:
+        model.train(was_training)
+
+
+def _sample(model, vocab, n, prompt, max_len, temperature, greedy, top_k, reject_unk,
+            stop_at_eos, generator, bos) -> list[str]:
     device = model.device
     state = None                                      # the zero state
     for token_id in vocab.encode(prompt, bos=bos):    # <BOS> first only when bos=True
@@ -88,6 +141,9 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
         logits[:, banned] = float("-inf")
         if not stop_at_eos:
             logits[:, vocab.eos_id] = float("-inf")
+        if torch.isnan(logits).any():
+            raise ValueError("the model returned NaN logits (did its weights diverge?): "
+                             "nothing can be sampled")
         if greedy:
             tokens = logits.argmax(dim=-1)
         else:
@@ -100,7 +156,6 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
         if (stop_at_eos and bool(finished.all())) or i == max_len - 1:
             break  # no model.step for a token that nothing will follow
         logits, state = model.step(tokens, state)
-    model.train(was_training)
     return [vocab.decode(seq) for seq in out]
 
 
@@ -109,10 +164,19 @@ def sequence_log_likelihood(model, vocab: Vocab, texts: list[str]) -> torch.Tens
     """log P(text + <EOS> | <BOS>) under the model, in nats, for each text. -> (N,)"""
     from .data import sequence_pairs
     check_model_and_vocab(model, vocab)
+    if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
+        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
+    if not texts:
+        raise ValueError("texts must hold at least one text, got an empty list")
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"every text must be a string, got {type(text).__name__}")
+    inputs, targets = sequence_pairs(texts, vocab)
     was_training = model.training
     model.eval()
-    inputs, targets = sequence_pairs(texts, vocab)
-    logits, _ = model(inputs.to(model.device))
+    try:
+        logits, _ = model(inputs.to(model.device))
+    finally:
+        model.train(was_training)
     logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.to(model.device)[..., None])[..., 0]
-    model.train(was_training)
     return (logp * (targets.to(model.device) != vocab.pad_id)).sum(dim=1).cpu()

@@ -26,6 +26,8 @@ the course's ``RecurrentNet`` with the same weights (the parity check).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
 from torch import nn
@@ -36,6 +38,23 @@ from .recurrent import RecurrentNet
 from .validate import expect_choice, expect_positive_int, expect_tensor
 
 ORDERS = ("layer", "time", "diagonal")
+MAX_CELLS = 10**6
+"""Most cells (L * T) that ``schedule`` and ``check_schedule`` list: a drawing, not a model."""
+
+
+def _expect_stack_size(num_layers, steps) -> tuple[int, int]:
+    L = expect_positive_int(num_layers, "num_layers")
+    T = expect_positive_int(steps, "steps")
+    if L * T > MAX_CELLS:
+        raise ValueError(f"num_layers * steps must be at most {MAX_CELLS:,} cells (a schedule is "
+                         f"a list to read or draw), got {L:,} * {T:,}")
+    return L, T
+
+
+def _expect_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 # --- orders of computation ------------------------------------------------------------------
@@ -47,8 +66,7 @@ def schedule(num_layers: int, steps: int, order: str = "diagonal") -> list[tuple
     "diagonal": the wavefront, k = l + t = 0, 1, ..., lower layers first within a diagonal.
     Returns a list of L * T pairs (l, t).
     """
-    L = expect_positive_int(num_layers, "num_layers")
-    T = expect_positive_int(steps, "steps")
+    L, T = _expect_stack_size(num_layers, steps)
     expect_choice(order, "order", ORDERS)
     if order == "layer":
         return [(l, t) for l in range(L) for t in range(T)]
@@ -73,8 +91,14 @@ def check_schedule(cells, num_layers: int, steps: int) -> list[tuple[int, int]]:
     if isinstance(cells, str) or not isinstance(cells, (list, tuple)):
         raise TypeError(f"a schedule must be one of {', '.join(map(repr, ORDERS))} or a list of "
                         f"(layer, step) pairs, got {type(cells).__name__}")
+    num_layers, steps = _expect_stack_size(num_layers, steps)
     if not all(isinstance(c, (list, tuple)) and len(c) == 2 for c in cells):
         raise TypeError("every entry of a schedule must be a (layer, step) pair")
+    for c in cells:
+        if not all(isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_))
+                   for i in c):
+            raise TypeError(f"every entry of a schedule must be a pair of integers (layer, step), "
+                            f"got {tuple(c)!r}")
     cells = [(int(l), int(t)) for l, t in cells]
     done = set()
     for l, t in cells:
@@ -163,7 +187,8 @@ class ResidualStack(nn.Module):
         self.input_size = expect_positive_int(input_size, "input_size")
         self.hidden_size = expect_positive_int(hidden_size, "hidden_size")
         self.num_layers = expect_positive_int(num_layers, "num_layers")
-        self.residual, self.bidirectional = bool(residual), bool(bidirectional)
+        self.residual = _expect_flag(residual, "residual")
+        self.bidirectional = _expect_flag(bidirectional, "bidirectional")
         self.num_directions = 2 if bidirectional else 1
         self.output_size = hidden_size * self.num_directions
         sizes = [input_size] + [self.output_size] * (num_layers - 1)
@@ -196,6 +221,8 @@ class ResidualStack(nn.Module):
         (k+1)-th layer passes up (its output, plus its input with a residual connection), the
         input x^[k+2] of the layer above it; passed_up[-1] is the stack's output."""
         expect_tensor(xs, "xs", shape=(None, None, self.input_size), floating=True)
+        if xs.shape[1] == 0:
+            raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
         passed_up, finals = [], []
         for l, (layer, layer_state) in enumerate(zip(self.layers, self._layer_states(state, xs.shape[0]))):
             out, final = layer(xs, layer_state)
@@ -295,15 +322,27 @@ def layer_gradient_norms(stack: ResidualStack, xs: torch.Tensor, readout: torch.
     if not isinstance(stack, ResidualStack):
         raise TypeError(f"stack must be a ResidualStack, got {type(stack).__name__}")
     expect_tensor(xs, "xs", shape=(None, None, stack.input_size), floating=True)
+    if xs.shape[0] == 0 or xs.shape[1] == 0:
+        raise ValueError(f"xs must hold at least one sequence of at least one step, got shape "
+                         f"{tuple(xs.shape)}")
+    if not bool(torch.isfinite(xs).all()):
+        raise ValueError("xs must be finite: it holds NaN or inf, so every gradient would be NaN")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if readout is None:
-        g = torch.Generator().manual_seed(seed)
+        g = torch.Generator().manual_seed(int(seed))
         readout = torch.randn(stack.output_size, generator=g, dtype=torch.float64)
         readout = readout / readout.norm()
     expect_tensor(readout, "readout", shape=(stack.output_size,), floating=True)
+    if not bool(torch.isfinite(readout).all()) or not bool((readout != 0).any()):
+        raise ValueError("readout must be finite and not all zero (a zero readout gives zero "
+                         "gradients everywhere)")
+    p = next(stack.parameters())                       # the stack's device and dtype
     with torch.enable_grad():
-        x1 = xs.detach().clone().requires_grad_()
+        x1 = xs.detach().to(device=p.device).clone().requires_grad_()
         passed_up, _ = stack.forward_layers(x1)
-        loss = (passed_up[-1][:, -1] @ readout.to(passed_up[-1].dtype)).sum()
+        out = passed_up[-1]
+        loss = (out[:, -1] @ readout.detach().to(device=out.device, dtype=out.dtype)).sum()
         inputs = [x1] + passed_up[:-1]
         grads = torch.autograd.grad(loss, inputs)
     return np.stack([g.norm(dim=-1).mean(dim=0).detach().cpu().numpy() for g in grads])

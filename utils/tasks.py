@@ -47,6 +47,36 @@ def _expect_distance(distance) -> int:
     return int(distance)
 
 
+MAX_TOKENS = 10**8
+"""Most token ids ``RecallTask.sample`` makes at once (n * (distance + 2)): 800 MB of int64."""
+
+
+def _expect_task(task):
+    if task is None:
+        return RecallTask()
+    if not isinstance(task, RecallTask):
+        raise TypeError(f"task must be a RecallTask or None, got {type(task).__name__}")
+    return task
+
+
+def _expect_ids_and_labels(ids, labels, vocab_size: int, num_classes: int, where: str = ""):
+    """ids (B, T) ints in [0, vocab_size), labels (B,) ints in [0, num_classes), B, T >= 1."""
+    if not (isinstance(ids, torch.Tensor) and isinstance(labels, torch.Tensor)):
+        raise TypeError(f"{where}expected (ids, labels) as two torch tensors, got "
+                        f"({type(ids).__name__}, {type(labels).__name__})")
+    expect_tensor(ids, "ids", ndim=2, floating=False)
+    expect_tensor(labels, "labels", shape=(ids.shape[0],), floating=False)
+    if ids.shape[0] == 0 or ids.shape[1] == 0:
+        raise ValueError(f"ids must hold at least one sequence of at least one token, got shape "
+                         f"{tuple(ids.shape)}")
+    for x, name, size in ((ids, "ids", vocab_size), (labels, "labels", num_classes)):
+        if x.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer ids, got dtype torch.bool")
+        low, high = int(x.min()), int(x.max())
+        if low < 0 or high >= size:
+            raise ValueError(f"{name} must lie in [0, {size}), got values from {low} to {high}")
+
+
 def _expect_seed(seed, name: str = "seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
@@ -80,6 +110,9 @@ class RecallTask:
         """
         n = expect_positive_int(n, "n")
         distance = _expect_distance(distance)
+        if n * (distance + 2) > MAX_TOKENS:
+            raise ValueError(f"n * (distance + 2) must be at most {MAX_TOKENS:,} token ids, got "
+                             f"{n:,} * {distance + 2:,}: use fewer or shorter sequences")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator or None, "
                             f"got {type(generator).__name__}")
@@ -99,6 +132,10 @@ class RecallTask:
     def describe(self, ids: torch.Tensor) -> str:
         """One sequence as text: keys 'A', 'B', ..., distractors 'a', 'b', ..., the query '?'."""
         expect_tensor(ids, "ids", ndim=1, floating=False)
+        if self.n_keys > 26 or self.n_distractors > 26:
+            raise ValueError(f"describe writes keys as A-Z and distractors as a-z, so it needs at "
+                             f"most 26 of each, got n_keys={self.n_keys}, "
+                             f"n_distractors={self.n_distractors}")
         out = []
         for i in ids.tolist():
             if not 0 <= i < self.vocab_size:
@@ -114,17 +151,34 @@ class RecallTask:
 
 def classification_loss(model, batch) -> torch.Tensor:
     """Mean cross-entropy of a many-to-one model. batch: (ids (B, T), labels (B,))."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise TypeError(f"batch must be a pair (ids (B, T), labels (B,)), got {type(batch).__name__}")
     ids, labels = batch
-    device = next(model.parameters()).device
-    return F.cross_entropy(model(ids.to(device)), labels.to(device))
+    device = _model_device(model)
+    _expect_ids_and_labels(ids, labels, float("inf"), float("inf"))
+    logits = model(ids.to(device))
+    expect_tensor(logits, "the model's output", shape=(ids.shape[0], None), floating=True)
+    _expect_ids_and_labels(ids, labels, float("inf"), logits.shape[-1])
+    return F.cross_entropy(logits, labels.to(device))
+
+
+def _model_device(model) -> torch.device:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    parameter = next(model.parameters(), None)
+    if parameter is None:
+        raise TypeError(f"model must have parameters (they say which device it is on), "
+                        f"{type(model).__name__} has none")
+    return parameter.device
 
 
 @torch.no_grad()
 def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
                     seed: int = 10_000) -> float:
     """Share of ``n`` fresh sequences (own generator, ``seed``) whose key the model recalls."""
+    device = _model_device(model)
+    task = _expect_task(task)
     ids, labels = task.sample(n, distance, torch.Generator().manual_seed(_expect_seed(seed)))
-    device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     predictions = model(ids.to(device)).argmax(dim=-1).cpu()
@@ -172,8 +226,10 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None,
     ``init(model)``, if given, runs after the model is built (e.g. ``gate_bias("gru", -2.0)``).
     -> (model, History)
     """
-    task = task or RecallTask()
+    task = _expect_task(task)
     seed = _expect_seed(seed)
+    if init is not None and not callable(init):
+        raise TypeError(f"init must be a function init(model) or None, got {type(init).__name__}")
     torch.manual_seed(seed)
     model = SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=hidden_size, cell=cell,
                                embedding_dim=embedding_dim, backend=backend)
@@ -194,6 +250,9 @@ def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps
     "loss" (n_seeds, n_d, steps) training loss per step (NaN after a diverged run stops),
     "chance", "steps", "seconds"}.
     """
+    if isinstance(distances, (str, bytes)) or not hasattr(distances, "__iter__"):
+        raise TypeError(f"distances must be a list of non-negative integers, "
+                        f"got {type(distances).__name__}")
     distances = [_expect_distance(d) for d in distances]
     if not distances:
         raise ValueError("distances must hold at least one distance")
@@ -207,7 +266,7 @@ def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps
     if not seeds:
         raise ValueError("seed must be an integer or a non-empty list of integers")
     n_test = expect_positive_int(n_test, "n_test")
-    task = task or RecallTask()
+    task = _expect_task(task)
     steps = expect_positive_int(steps, "steps")
     accuracy = np.zeros((len(seeds), len(distances)))
     losses = np.full((len(seeds), len(distances), steps), np.nan)
@@ -227,6 +286,24 @@ def plot_accuracy_vs_distance(sweeps: dict, ax=None, title: str | None = None):
     the mean over seeds as a line, every seed as a dot, chance as a dashed line."""
     if not isinstance(sweeps, dict) or not sweeps:
         raise TypeError("sweeps must be a non-empty dict {label: result of accuracy_vs_distance}")
+    if len(sweeps) > len(CYCLE):
+        raise ValueError(f"plot_accuracy_vs_distance draws at most {len(CYCLE)} sweeps (one colour "
+                         f"each), got {len(sweeps)}")
+    for label, sweep in sweeps.items():
+        missing = [k for k in ("distances", "accuracy", "chance") if not isinstance(sweep, dict)
+                   or k not in sweep]
+        if missing:
+            raise ValueError(f"sweeps[{label!r}] must be a result of accuracy_vs_distance, "
+                             f"missing {missing}")
+        acc = np.asarray(sweep["accuracy"], dtype=float)
+        n_d = len(np.atleast_1d(sweep["distances"]))
+        if acc.ndim != 2 or acc.shape[1] != n_d or acc.shape[0] == 0:
+            raise ValueError(f"sweeps[{label!r}]['accuracy'] must be (n_seeds, {n_d}), one column "
+                             f"per distance, got shape {acc.shape}")
+    chances = {float(sweep["chance"]) for sweep in sweeps.values()}
+    if len(chances) > 1:
+        raise ValueError(f"every sweep must have the same chance level (the same task), got "
+                         f"{sorted(chances)}")
     ax = ax or plt.subplots(figsize=(6.4, 3.4))[1]
     markers = "osD^v"
     for k, ((label, sweep), color) in enumerate(zip(sweeps.items(), CYCLE)):
@@ -252,14 +329,15 @@ def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
     if not isinstance(model, SequenceClassifier):
         raise TypeError(f"model must be a utils.models.SequenceClassifier, "
                         f"got {type(model).__name__}")
-    expect_tensor(ids, "ids", ndim=2, floating=False)
-    expect_tensor(labels, "labels", shape=(ids.shape[0],), floating=False)
+    _expect_ids_and_labels(ids, labels, model.vocab_size, model.num_classes)
+    device = model.device
+    ids, labels = ids.to(device), labels.to(device)
     embedded = model.embedding(ids).detach().requires_grad_()
     with torch.enable_grad():
         out, _ = model.core(embedded)
         loss = F.cross_entropy(model.head(out[:, -1]), labels)
         grad, = torch.autograd.grad(loss, embedded)
-    return grad.norm(dim=-1).mean(dim=0).numpy()
+    return grad.norm(dim=-1).mean(dim=0).cpu().numpy()
 
 
 __all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "classification_loss", "recall_accuracy", "train_recall",

@@ -9,6 +9,7 @@ into a scalar loss (default: next-token cross-entropy that ignores <PAD>, id 0).
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,28 +18,71 @@ import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .validate import expect_positive_int, expect_positive_number
+from .validate import expect_integer, expect_positive_int, expect_positive_number, expect_tensor
 
 
 def lm_loss(model, batch, pad_id: int = 0) -> torch.Tensor:
-    """Mean next-token cross-entropy in nats over non-padding targets. batch: (inputs, targets)."""
-    inputs, targets = (t.to(model_device(model)) for t in batch)
+    """Mean next-token cross-entropy in nats over non-padding targets.
+
+    batch: (inputs, targets), targets (B, T) integer ids; the model returns (logits (B, T, V), state).
+    """
+    inputs, targets = (t.to(model_device(model)) for t in _check_batch(batch))
+    expect_tensor(targets, "targets", floating=False)
     logits, _ = model(inputs)
+    if tuple(targets.shape) != tuple(logits.shape[:-1]):
+        raise ValueError(f"targets must have shape {tuple(logits.shape[:-1])}, one id per "
+                         f"predicted position, got {tuple(targets.shape)}")
+    if not bool((targets != pad_id).any()):
+        raise ValueError(f"every target is padding (id {pad_id}): there is nothing to predict")
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                            ignore_index=pad_id)
+
+
+def _check_batch(batch) -> tuple:
+    if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+        raise TypeError(f"a batch must be a pair (inputs, targets), got {type(batch).__name__}"
+                        + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
+    for name, t in zip(("inputs", "targets"), batch):
+        expect_tensor(t, name)
+    return tuple(batch)
+
+
+def _check_loss_fn(loss_fn) -> None:
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable as loss_fn(model, batch), got {type(loss_fn).__name__}")
 
 
 def model_device(model) -> torch.device:
     """``model.device`` when the model defines it (CharLM does), else its first parameter's."""
     device = getattr(model, "device", None)
     if device is None:
-        device = next(model.parameters()).device
+        first = next(iter(model.parameters()), None)
+        if first is None:
+            raise ValueError(f"{type(model).__name__} has no parameters and no .device: "
+                             "cannot tell where its inputs belong")
+        device = first.device
     return torch.device(device)
 
 
+def as_parameter_list(parameters) -> list:
+    """One tensor or an iterable of tensors (e.g. model.parameters()) -> a list of tensors."""
+    if isinstance(parameters, torch.Tensor):
+        return [parameters]
+    if isinstance(parameters, (str, bytes, dict)) or not hasattr(parameters, "__iter__"):
+        raise TypeError("parameters must be a tensor or an iterable of tensors such as "
+                        f"model.parameters(), got {type(parameters).__name__}")
+    parameters = list(parameters)
+    bad = [type(p).__name__ for p in parameters if not isinstance(p, torch.Tensor)]
+    if bad:
+        raise TypeError(f"parameters must be tensors, got {bad[0]} among them")
+    return parameters
+
+
 def gradient_norm(parameters) -> float:
-    """The global L2 norm of all gradients, sqrt(sum of squares over every parameter)."""
-    grads = [p.grad for p in parameters if p.grad is not None]
+    """The global L2 norm of all gradients, sqrt(sum of squares over every parameter).
+
+    parameters: one tensor or an iterable of tensors; those without .grad are skipped."""
+    grads = [p.grad for p in as_parameter_list(parameters) if p.grad is not None]
     if not grads:
         return 0.0
     return float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads)))
@@ -47,9 +91,10 @@ def gradient_norm(parameters) -> float:
 @torch.no_grad()
 def clip_by_norm(parameters, max_norm: float) -> float:
     """If the global gradient norm exceeds max_norm, rescale every gradient by
-    max_norm / norm (the direction is kept). Returns the norm before clipping."""
+    max_norm / norm (the direction is kept). Returns the norm before clipping.
+    parameters: one tensor or an iterable of tensors; those without .grad are skipped."""
     max_norm = expect_positive_number(max_norm, "max_norm")
-    parameters = [p for p in parameters if p.grad is not None]
+    parameters = [p for p in as_parameter_list(parameters) if p.grad is not None]
     norm = gradient_norm(parameters)
     if norm > max_norm:
         for p in parameters:
@@ -59,9 +104,10 @@ def clip_by_norm(parameters, max_norm: float) -> float:
 
 @torch.no_grad()
 def clip_by_value(parameters, max_value: float) -> None:
-    """Clamp every gradient element into [-max_value, max_value] (the direction can change)."""
+    """Clamp every gradient element into [-max_value, max_value] (the direction can change).
+    parameters: one tensor or an iterable of tensors; those without .grad are skipped."""
     max_value = expect_positive_number(max_value, "max_value")
-    for p in parameters:
+    for p in as_parameter_list(parameters):
         if p.grad is not None:
             p.grad.clamp_(-max_value, max_value)
 
@@ -97,14 +143,20 @@ def evaluate(model, batches, loss_fn=None, pad_id: int | None = 0) -> float:
             isinstance(b, torch.Tensor) for b in batches):
         raise TypeError("batches must be an iterable of (inputs, targets) batches, got one batch: "
                         "wrap it in a list, evaluate(model, [batch])")
+    _check_loss_fn(loss_fn)
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
-    for inputs, targets in batches:
-        n = targets.numel() if pad_id is None else int((targets != pad_id).sum())
-        loss = (loss_fn or lm_loss)(model, (inputs, targets))
-        total, count = total + float(loss) * n, count + n
-    model.train(was_training)
+    try:
+        for batch in batches:
+            inputs, targets = _check_batch(batch)
+            n = targets.numel() if pad_id is None else int((targets != pad_id).sum())
+            if n == 0:      # an all-<PAD> batch has nothing to score (its mean loss is NaN)
+                continue
+            loss = (loss_fn or lm_loss)(model, (inputs, targets))
+            total, count = total + float(loss) * n, count + n
+    finally:
+        model.train(was_training)
     if count == 0:
         raise ValueError("evaluate got no targets to score")
     return total / count
@@ -129,6 +181,10 @@ def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
     """
     steps = expect_positive_int(steps, "steps")
     expect_positive_number(lr, "lr")
+    expect_integer(seed, "seed")
+    _check_loss_fn(loss_fn)
+    if optimizer is None and not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"{type(model).__name__} has no trainable parameters (none requires grad)")
     expect_positive_number(clip_norm, "clip_norm", allow_none=True)
     expect_positive_number(clip_value, "clip_value", allow_none=True)
     eval_every = expect_positive_int(eval_every, "eval_every")
@@ -147,6 +203,9 @@ def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
     bar = tqdm(range(1, steps + 1), disable=not progress, desc="training", leave=False)
     for step in bar:
         loss = loss_fn(model, batches(generator))
+        if not (isinstance(loss, torch.Tensor) and loss.ndim == 0 and loss.requires_grad):
+            raise TypeError("loss_fn must return a scalar tensor that depends on the model's "
+                            f"parameters, got {_describe(loss)}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         params = [p for p in model.parameters() if p.grad is not None]
@@ -171,10 +230,29 @@ def train(model, batches, steps: int = 1000, lr: float = 3e-3, loss_fn=None,
     return history
 
 
+def _describe(x) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"a tensor of shape {tuple(x.shape)}" + ("" if x.requires_grad else " without grad")
+    return type(x).__name__
+
+
+def _check_loss_value(nats, name: str = "nats") -> float:
+    """A loss in nats: a real number >= 0 (inf and NaN pass through: a diverged run)."""
+    if isinstance(nats, torch.Tensor) and nats.numel() == 1:
+        nats = nats.item()
+    if isinstance(nats, bool) or not isinstance(nats, numbers.Real):
+        raise TypeError(f"{name} must be a number (a loss in nats), got {type(nats).__name__}")
+    if nats < 0:
+        raise ValueError(f"{name} must be >= 0 (a cross-entropy loss is never negative), got {nats!r}")
+    return float(nats)
+
+
 def bits_per_char(nats: float) -> float:
     """Convert a loss in nats per character to bits per character."""
-    return nats / math.log(2)
+    return _check_loss_value(nats) / math.log(2)
 
 
 def perplexity(nats: float) -> float:
-    return math.exp(nats)
+    """exp(nats): the number of equally likely choices with the same loss (inf if it overflows)."""
+    nats = _check_loss_value(nats)
+    return math.exp(nats) if nats < 709.0 else math.inf

@@ -6,6 +6,7 @@ broadcasting error from deep inside a matrix product.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -65,12 +66,39 @@ def expect_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def expect_positive_number(value, name: str, allow_none: bool = False):
+def expect_positive_number(value, name: str, allow_none: bool = False, finite: bool = True):
+    """A real number > 0 (not NaN); also below infinity unless ``finite=False``."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if finite and math.isinf(value):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
     return float(value)
+
+
+def expect_integer(value, name: str) -> int:
+    """Any integer (Python or numpy), not a bool or a float such as 1.0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def expect_float64(x, name: str) -> np.ndarray:
+    """Finite differences nudge entries by ~1e-5: float32 keeps ~7 digits, too few."""
+    expect_array(x, name)
+    if x.dtype != np.float64:
+        raise TypeError(f"{name} must be float64 (finite differences need float64: a float32 "
+                        f"entry cannot hold x + 1e-5 accurately), got dtype {x.dtype}; "
+                        f"convert it with {name}.astype(np.float64)")
+    return x
+
+
+def expect_same_shape(a: np.ndarray, b: np.ndarray, names: str) -> None:
+    """names: e.g. "a and b". Refuses shapes that would only broadcast."""
+    if a.shape != b.shape:
+        raise ValueError(f"{names} must have the same shape, got {_shape_text(a.shape)} and "
+                         f"{_shape_text(b.shape)}")
 
 
 def expect_choice(value, name: str, choices) -> str:
