@@ -86,3 +86,11 @@ def test_a_long_claim_wraps_onto_indented_lines(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) > 1 and all(len(line) <= 76 for line in lines)
     assert lines[0].startswith("\u2713 ") and all(line.startswith("  ") for line in lines[1:])
+
+
+def test_about_rounds_to_the_nearest_power_of_ten():
+    from utils.claims import about
+    assert about(3.1e-06) == "$10^{-6}$" and about(4e-27) == "$10^{-26}$" and about(1) == "$10^{0}$"
+    for bad in (0, -1e-3, float("nan"), float("inf"), "1e-3", True):
+        with pytest.raises(ValueError):
+            about(bad)

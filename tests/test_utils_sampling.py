@@ -249,7 +249,7 @@ def test_sequence_log_likelihood_equals_sum_of_step_log_probs(model):
 # --- bad input: a clear error, never a crash inside torch.multinomial --------------------------------
 @pytest.mark.parametrize("temperature", [float("inf"), float("nan"), 0, 0.0, -1.0, True, "1", None])
 def test_bad_temperature_is_a_clear_error(model, temperature):
-    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+    with pytest.raises(ValueError, match="temperature must be a (finite )?positive number"):
         sample(model, VOCAB, temperature=temperature, max_len=3)
     with pytest.raises(ValueError, match="temperature"):
         next_token_distribution(torch.zeros(1, 4), temperature)

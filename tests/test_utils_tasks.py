@@ -315,7 +315,7 @@ def test_recall_helpers_check_the_task_model_and_init():
         tasks.recall_accuracy(Oracle(4), {}, 3, n=10)
     with pytest.raises(TypeError, match=r"model must be a torch.nn.Module"):
         tasks.recall_accuracy(lambda ids: ids, RecallTask(), 3, n=10)
-    with pytest.raises(TypeError, match=r"model must have parameters"):
+    with pytest.raises(ValueError, match=r"Identity has no parameters"):
         tasks.recall_accuracy(nn.Identity(), RecallTask(), 3, n=10)
     with pytest.raises(TypeError, match=r"task must be a RecallTask"):
         tasks.train_recall("rnn", 3, task="recall", steps=1)

@@ -91,6 +91,14 @@ def pct(x, digits: int = 0) -> str:
     return f"{100 * float(x):.{int(digits)}f}%"
 
 
+def about(x) -> str:
+    """A positive number as its nearest power of ten, in math for the prose:
+    about(3.1e-06) -> '$10^{-6}$' (for sizes that vary over orders of magnitude)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x) or not x > 0:
+        raise ValueError(f"x must be a finite positive number, got {x!r}")
+    return f"$10^{{{int(np.round(np.log10(float(x))))}}}$"
+
+
 def span(values, fmt: str = "{:.0%}") -> str:
     """The range of several seeds' results as text: span([0.5, 0.7]) -> '50%-70%' (one value
     when all are equal to the shown precision)."""
@@ -101,4 +109,4 @@ def span(values, fmt: str = "{:.0%}") -> str:
     return lo if lo == hi else f"{lo}\u2013{hi}"
 
 
-__all__ = ["ClaimFailed", "check", "say", "pct", "span"]
+__all__ = ["ClaimFailed", "check", "say", "pct", "about", "span"]

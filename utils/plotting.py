@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .validate import expect_positive_int
+
 # Okabe & Ito (2008): distinguishable under the common forms of colour blindness.
 COLORS = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -34,12 +36,6 @@ def use_course_style() -> None:
         "figure.constrained_layout.use": True, "image.cmap": SEQUENTIAL,
         "lines.linewidth": 1.8, "animation.embed_limit": 40.0,
     })
-
-
-def _expect_window(window) -> int:
-    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
-        raise ValueError(f"window must be a positive integer (steps averaged), got {window!r}")
-    return int(window)
 
 
 def _as_float_array(values, name: str) -> np.ndarray:
@@ -70,7 +66,7 @@ def smooth(values, window: int = 25) -> np.ndarray:
     values = _as_float_array(values, "values")
     if values.ndim != 1:
         raise ValueError(f"values must be 1-D (one loss per step), got shape {values.shape}")
-    window = min(_expect_window(window), max(1, len(values)))
+    window = min(expect_positive_int(window, "window"), max(1, len(values)))
 
     def trailing_sum(x):                 # sum over the window ending at every step
         c = np.concatenate([[0.0], np.cumsum(x)])

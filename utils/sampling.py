@@ -12,26 +12,14 @@ every training window.
 """
 from __future__ import annotations
 
-import math
-import numbers
-
 import torch
 from torch.nn import functional as F
 
 from .data import Vocab
-from .validate import expect_positive_int, expect_tensor
+from .validate import expect_positive_int, expect_positive_number, expect_tensor
 
 MAX_SAMPLES = 100_000
 """Largest ``n`` and ``max_len`` that ``sample`` accepts: beyond it, a typo, not a request."""
-
-
-def expect_temperature(temperature) -> float:
-    """A temperature must be a finite number > 0 (1e-50 is fine: it behaves like greedy)."""
-    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
-            or not math.isfinite(temperature) or not temperature > 0):
-        raise ValueError(f"temperature must be a finite number > 0 (below 1 sharpens, above 1 "
-                         f"flattens; use greedy=True for the argmax), got {temperature!r}")
-    return float(temperature)
 
 
 def _expect_top_k(top_k):
@@ -49,7 +37,7 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
     +inf, and every row needs at least one finite logit.
     """
     expect_tensor(logits, "logits", ndim=(1, 2), floating=True)
-    temperature = expect_temperature(temperature)
+    temperature = expect_positive_number(temperature, "temperature")
     top_k = _expect_top_k(top_k)
     if logits.shape[-1] == 0:
         raise ValueError(f"logits must hold at least one token, got shape {tuple(logits.shape)}")
@@ -105,7 +93,7 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
         if value > MAX_SAMPLES:
             raise ValueError(f"{name} must be at most {MAX_SAMPLES:,} (sampling one token at a "
                              f"time would run for a very long time), got {value:,}")
-    temperature = expect_temperature(temperature)
+    temperature = expect_positive_number(temperature, "temperature")
     top_k = _expect_top_k(top_k)
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a string, got {type(prompt).__name__}")

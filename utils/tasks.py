@@ -31,7 +31,7 @@ from torch.nn import functional as F
 
 from .models import SequenceClassifier
 from .plotting import COLORS, CYCLE
-from .training import train
+from .training import model_device, train
 from .validate import expect_choice, expect_positive_int, expect_positive_number, expect_tensor
 
 
@@ -154,7 +154,7 @@ def classification_loss(model, batch) -> torch.Tensor:
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         raise TypeError(f"batch must be a pair (ids (B, T), labels (B,)), got {type(batch).__name__}")
     ids, labels = batch
-    device = _model_device(model)
+    device = model_device(model)
     _expect_ids_and_labels(ids, labels, float("inf"), float("inf"))
     logits = model(ids.to(device))
     expect_tensor(logits, "the model's output", shape=(ids.shape[0], None), floating=True)
@@ -162,21 +162,11 @@ def classification_loss(model, batch) -> torch.Tensor:
     return F.cross_entropy(logits, labels.to(device))
 
 
-def _model_device(model) -> torch.device:
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    parameter = next(model.parameters(), None)
-    if parameter is None:
-        raise TypeError(f"model must have parameters (they say which device it is on), "
-                        f"{type(model).__name__} has none")
-    return parameter.device
-
-
 @torch.no_grad()
 def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
                     seed: int = 10_000) -> float:
     """Share of ``n`` fresh sequences (own generator, ``seed``) whose key the model recalls."""
-    device = _model_device(model)
+    device = model_device(model)
     task = _expect_task(task)
     ids, labels = task.sample(n, distance, torch.Generator().manual_seed(_expect_seed(seed)))
     was_training = model.training
@@ -196,7 +186,8 @@ def gate_bias(cell: str, value: float):
     cell = expect_choice(cell, "cell", ("gru", "lstm"))
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"value must be a finite number, got {value!r}")
-    block, sign = (1, 1.0) if cell == "lstm" else (1, -1.0)   # LSTM i,f,g,o; GRU r,z,n: block 1
+    block = 1                                 # LSTM blocks i, f, g, o; GRU blocks r, z, n
+    sign = 1.0 if cell == "lstm" else -1.0    # PyTorch's z = 1 - Gamma_u: its bias is -b_u
 
     @torch.no_grad()
     def init(model):
@@ -340,5 +331,5 @@ def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
     return grad.norm(dim=-1).mean(dim=0).cpu().numpy()
 
 
-__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "classification_loss", "recall_accuracy", "train_recall",
-           "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]
+__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "classification_loss", "recall_accuracy",
+           "train_recall", "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]

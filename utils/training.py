@@ -54,6 +54,8 @@ def _check_loss_fn(loss_fn) -> None:
 
 def model_device(model) -> torch.device:
     """``model.device`` when the model defines it (CharLM does), else its first parameter's."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     device = getattr(model, "device", None)
     if device is None:
         first = next(iter(model.parameters()), None)
