@@ -22,6 +22,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# Property-based tests (tests/test_properties.py): the same examples on every run, nothing
+# written to disk, no per-example deadline (CI machines are slow and busy), and few enough
+# examples that the whole file runs in seconds.
+settings.register_profile("course", database=None, deadline=None, derandomize=True,
+                          max_examples=20, print_blob=False,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("course")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

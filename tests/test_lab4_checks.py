@@ -10,7 +10,7 @@ import torch
 
 from utils import cells, models, tasks
 from utils.checks import lab4
-from utils.checks.core import Check
+from utils.checks.core import Check, random_torch_module
 from utils.checks.lab4 import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_step_references_equal_the_course_cells(D, J):
 def test_conversion_and_forward_references_equal_torch_nn_gru(D, J):
     """Exercises 3 and 4's references, chained, reproduce torch.nn.GRU from a non-zero state
     (float64), and their gates are utils.cells.GRUCell's (which negates z the same way)."""
-    gru = lab4.make_torch_gru(np.random.default_rng(D * 10 + J), D, J)
+    gru = random_torch_module("gru", np.random.default_rng(D * 10 + J), D, J)
     rng = np.random.default_rng(1)
     xs, c0 = rng.normal(size=(7, D)), rng.normal(size=J)
     params = lab4.reference_params_from_torch_gru(gru)

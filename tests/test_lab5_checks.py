@@ -10,6 +10,7 @@ import torch
 
 from utils import cells, data, models
 from utils.checks import lab5
+from utils.checks.core import random_torch_module
 from utils.checks.lab5 import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def test_every_exercise_has_a_check_a_solution_and_a_stub():
 
 # --- the references are what PyTorch computes ---------------------------------------------------
 def _torch_lstm(D, J, seed):
-    return lab5.make_torch_lstm(np.random.default_rng(seed), D, J)
+    return random_torch_module("lstm", np.random.default_rng(seed), D, J)
 
 
 @pytest.mark.parametrize("D, J", [(3, 5), (4, 4), (1, 2)])

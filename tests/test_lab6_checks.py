@@ -15,6 +15,7 @@ from torch import nn
 
 from utils import cells, recurrent, tagging
 from utils.checks import lab6
+from utils.checks.core import random_cell, random_state
 from utils.checks.lab6 import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +50,9 @@ def test_the_notebooks_run_forward_is_the_one_the_solutions_use():
     given = notebook_namespace()["run_forward"]
     rng = np.random.default_rng(0)
     for kind in ("rnn", "lstm"):
-        cell = lab6.make_cell(kind, 3, 4, rng)
+        cell = random_cell(kind, 3, 4, rng)
         xs = torch.from_numpy(rng.normal(size=(2, 5, 3)))
-        state = lab6.random_state(cell, 2, rng)
+        state = random_state(kind, (2, 4), rng)
         theirs, ours = given(cell, xs, state), SOLUTIONS.run_forward(cell, xs, state)
         assert torch.equal(theirs[0], ours[0])
         expected, _ = recurrent.Unrolled(cell)(xs, state)
@@ -243,9 +244,9 @@ def test_the_bidirectional_reference_equals_torch(kind, Module):
 
 def test_the_backward_reference_ends_after_reading_the_first_input():
     rng = np.random.default_rng(0)
-    cell = lab6.make_cell("gru", 3, 4, rng)
+    cell = random_cell("gru", 3, 4, rng)
     xs = torch.from_numpy(rng.normal(size=(2, 5, 3)))
-    state = lab6.random_state(cell, 2, rng)
+    state = random_state("gru", (2, 4), rng)
     outputs, final = lab6.reference_run_backward(cell, xs, state)
     assert torch.equal(outputs[:, 0], final)
     # outputs[:, t] depends on xs[:, t:] only

@@ -126,7 +126,7 @@ def test_bad_inputs_say_what_was_expected():
         model.fit([[4]])
     with pytest.raises(TypeError, match="integer token ids"):
         model.fit([[1.0, 4.0]])
-    with pytest.raises(ValueError, match="k .* must be a number >= 0"):
+    with pytest.raises(ValueError, match="k .* must be a finite number >= 0"):
         BigramLM(6, k=-1)
     with pytest.raises(ValueError, match="vocab_size must be a positive integer"):
         BigramLM(0)

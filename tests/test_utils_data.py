@@ -230,3 +230,76 @@ def test_pad_sequences():
     assert padded.tolist() == [[5, 6, 7], [8, 0, 0]] and lengths.tolist() == [3, 1]
     with pytest.raises(ValueError, match="at least one"):
         data.pad_sequences([])
+
+
+# --- a passage of a play ---------------------------------------------------------------------------
+def test_passage_cuts_from_the_first_words_to_the_end_of_the_last():
+    speech = data.passage("hamlet", "To be, or not to be", "Devoutly to be wish'd.")
+    assert speech.startswith("To be, or not to be") and speech.endswith("Devoutly to be wish'd.")
+    assert speech in data.load_shakespeare("hamlet")
+    assert 300 < len(speech) < 1000
+
+
+@pytest.mark.parametrize("args, error, pattern", [
+    (("hamlet", "To be, or not to bee", "wish'd."), ValueError,
+     r"'To be, or not to bee' is not in 'hamlet'"),
+    (("hamlet", "Devoutly to be wish'd.", "To be, or not to be"), ValueError,
+     r"'To be, or not to be' does not come after \"Devoutly to be wish'd.\" in 'hamlet'"),
+    (("hamlett", "To be", "wish'd."), ValueError, r"unknown plays \['hamlett'\]"),
+    (("hamlet", "", "wish'd."), TypeError, r"first_words must be a non-empty string, got ''"),
+    ((["hamlet"], "To be", "wish'd."), TypeError, r"play must be a non-empty string"),
+])
+def test_passage_says_which_words_it_cannot_find(args, error, pattern):
+    with pytest.raises(error, match=pattern):
+        data.passage(*args)
+
+
+# --- junk gets a clear error ------------------------------------------------------------------------
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: Vocab(list("ab")).encode(None), TypeError, r"tokens must be a string or a list of string tokens, got NoneType"),
+    (lambda: Vocab(list("ab")).encode([1, 2]), TypeError, r"list of string tokens, got list of \['int'\]"),
+    (lambda: Vocab(list("ab")).encode("ab", bos=1), TypeError, r"bos must be True or False, got 1"),
+    (lambda: Vocab(list("ab")).decode(None), TypeError, r"ids must be a list, 1-D array or tensor.*got NoneType"),
+    (lambda: Vocab(list("ab")).decode(torch.tensor(4)), ValueError, r"ids must be a 1-D sequence.*got shape \(\)"),
+    (lambda: Vocab(list("ab")).decode([4], sep=None), TypeError, r"sep must be a string, got NoneType"),
+    (lambda: data.pad_sequences(np.zeros((2, 0))), TypeError, r"seqs must be a list of id sequences, got ndarray"),
+    (lambda: data.pad_sequences([[1.5, 2]]), TypeError, r"every sequence must hold integer token ids, got dtype torch.float"),
+    (lambda: data.pad_sequences([[1], "ab"]), TypeError, r"every sequence must be token ids, got a string"),
+    (lambda: data.pad_sequences([[1]], pad_id=None), TypeError, r"pad_id must be an integer id, got None"),
+    (lambda: data.split_contiguous(None), TypeError, r"items must be a string, list.*got NoneType"),
+    (lambda: data.split_contiguous(np.array(3.0)), TypeError, r"items must be a string, list.*got ndarray"),
+    (lambda: data.split_contiguous([1, 2, 3], 0.1), ValueError, r"3 items with val_fraction=0.1 leave one part empty"),
+    (lambda: data.split_contiguous([1, 2, 3], "0.5"), ValueError, r"val_fraction must lie strictly between 0 and 1, got '0.5'"),
+    (lambda: TextWindows(None), TypeError, r"ids must be a list, array or tensor of integer token ids, got NoneType"),
+    (lambda: TextWindows([[1], [2, 3]]), TypeError, r"ids must hold integer token ids"),
+])
+def test_junk_gets_a_clear_error(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_pad_sequences_takes_arrays_and_tensors_too():
+    padded, lengths = data.pad_sequences([np.array([5, 6]), torch.tensor([7]), (8, 9, 1)], pad_id=2)
+    assert padded.tolist() == [[5, 6, 2], [7, 2, 2], [8, 9, 1]] and lengths.tolist() == [2, 1, 3]
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: Vocab(5), TypeError, r"tokens must be a list of strings, got int"),
+    (lambda: Vocab(["a", None]), TypeError, r"tokens must be strings, got NoneType among them"),
+    (lambda: Vocab(["a", ""]), ValueError, r"must not hold the empty string"),
+    (lambda: Vocab.from_texts(["", ""]), ValueError, r"no token occurs at least min_count=1 times"),
+    (lambda: Vocab.from_texts(["ab"], min_count=0), ValueError, r"min_count must be a positive integer, got 0"),
+    (lambda: data.tokenize_words(["a b"]), TypeError, r"text must be a string, got list"),
+    (lambda: data.load_shakespeare([]), ValueError, r"plays must name at least one play"),
+    (lambda: data.shuffled(["a"], seed=-1), ValueError, r"seed must be a non-negative integer, got -1"),
+    (lambda: data.pad_sequences([[], []]), ValueError, r"every one of the 2 sequences is empty"),
+    (lambda: data.pad_sequences([[1, -2]]), ValueError, r"every sequence must hold token ids >= 0, got -2"),
+    (lambda: TextWindows(list(range(10)), seq_len=3, batch_size=10**9), ValueError,
+     r"batch_size must be at most 100,000 sequences"),
+    (lambda: list(TextWindows(list(range(10)), seq_len=3).all_batches(max_windows=-1)), ValueError,
+     r"max_windows must be a positive integer, got -1"),
+    (lambda: data.sequence_pairs(["ab"], "abc"), TypeError, r"vocab must be a utils.data.Vocab, got str"),
+])
+def test_degenerate_data_is_refused(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()

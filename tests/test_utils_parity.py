@@ -7,16 +7,16 @@ import torch
 from torch import nn
 
 from utils import seed_everything
-from utils.cells import GRUCell, LSTMCell, RNNCell, make_cell
+from utils.cells import CELLS, GRUCell, LSTMCell, RNNCell, make_cell
 from utils.models import CharLM
 from utils.recurrent import RecurrentNet
 
 TOL = dict(rtol=1e-6, atol=1e-6)
 B, T, D, J = 3, 5, 4, 6  # D != J on purpose
-TORCH = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 TORCH_CELLS = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}
 SCRATCH = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
 KINDS = ["rnn", "gru", "lstm"]
+TORCH = {kind: CELLS[kind].torch_class for kind in KINDS}
 
 
 @pytest.fixture(autouse=True)

@@ -1,20 +1,21 @@
 """utils.stacking: any order of computation that respects the dependencies gives the same
-numbers, the fast ResidualStack equals torch.nn and the course's RecurrentNet (float64),
-and the errors say what is wrong."""
+numbers (float64), residual connections and the gradient through depth, and the errors say
+what is wrong. (The ResidualStack itself is tested in test_utils_models.py.)"""
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from utils import seed_everything
-from utils.recurrent import RecurrentNet
-from utils.stacking import (ORDERS, ResidualStack, StackedLM, check_schedule, layer_gradient_norms,
-                            order_grid, residual_add, run_in_order, schedule, wavefront)
+from utils.cells import CELLS
+from utils.recurrent import RecurrentNet, ResidualStack
+from utils.stacking import (ORDERS, check_schedule, layer_gradient_norms, order_grid, residual_add,
+                            run_in_order, schedule, wavefront)
 
 TOL = dict(rtol=1e-9, atol=1e-12)
 B, T, D, J = 3, 6, 5, 7          # D != J on purpose
-TORCH = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
-KINDS = list(TORCH)
+KINDS = ["rnn", "gru", "lstm"]
+TORCH = {kind: CELLS[kind].torch_class for kind in KINDS}
 
 
 @pytest.fixture(autouse=True)
@@ -137,81 +138,6 @@ def test_residual_add_adds_and_names_a_size_mismatch():
         residual_add(a[0], b[0])
 
 
-def test_residual_stack_adds_each_layers_input_after_the_first():
-    stack = ResidualStack("gru", D, J, num_layers=3, residual=True).double()
-    inputs = xs()
-    zs, _ = stack.forward_layers(inputs)
-    out1, _ = stack.layers[1](zs[0])
-    torch.testing.assert_close(zs[1], out1 + zs[0])           # layer 1: output + input
-    plain0, _ = stack.layers[0](inputs)
-    torch.testing.assert_close(zs[0], plain0)                 # layer 0: no shortcut (D != J)
-
-
-# --- ResidualStack parity ---------------------------------------------------------------------
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_split_stack_equals_the_multi_layer_torch_module(kind, bidirectional):
-    module = TORCH[kind](D, J, num_layers=3, batch_first=True, bidirectional=bidirectional).double()
-    stack = ResidualStack.from_torch(module)
-    inputs, h0 = xs(), random_state(kind, 3 * (2 if bidirectional else 1))
-    assert_same(stack(inputs, h0), module(inputs, h0))
-
-
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_residual_stack_equals_recurrent_net_with_residual(kind, bidirectional):
-    stack = ResidualStack(kind, D, J, num_layers=4, residual=True, bidirectional=bidirectional).double()
-    net = stack.to_recurrent_net()
-    assert net.residual and net.num_layers == 4 and net.bidirectional == bidirectional
-    inputs, h0 = xs(), random_state(kind, 4 * (2 if bidirectional else 1))
-    assert_same(stack(inputs, h0), net(inputs, h0))
-    assert_same(stack(inputs), net(inputs))
-
-
-def test_residual_changes_the_function_but_not_the_parameters():
-    module = nn.LSTM(D, J, 3, batch_first=True).double()
-    plain, residual = ResidualStack.from_torch(module), ResidualStack.from_torch(module, residual=True)
-    inputs = xs()
-    assert not torch.allclose(plain(inputs)[0], residual(inputs)[0])
-    # layer 1 has no shortcut, so its output (and final state) is the same in both
-    torch.testing.assert_close(plain.forward_layers(inputs)[0][0], residual.forward_layers(inputs)[0][0])
-    assert sum(p.numel() for p in plain.parameters()) == sum(p.numel() for p in residual.parameters())
-
-
-def test_residual_stack_errors():
-    with pytest.raises(ValueError, match="kind must be one of"):
-        ResidualStack("simple_gru", D, J)
-    with pytest.raises(ValueError, match="num_layers must be a positive integer"):
-        ResidualStack("lstm", D, J, num_layers=0)
-    stack = ResidualStack("lstm", D, J, num_layers=2).double()
-    with pytest.raises(TypeError, match="pair"):
-        stack(xs(), torch.zeros(2, B, J, dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"h_0 must have shape \(2, 3, 7\)"):
-        stack(xs(), (torch.zeros(1, B, J, dtype=torch.float64),) * 2)
-    with pytest.raises(ValueError, match="batch_first"):
-        ResidualStack.from_torch(nn.LSTM(D, J))
-    with pytest.raises(TypeError, match="expected torch.nn.RNN, GRU or LSTM"):
-        ResidualStack.from_torch(nn.Linear(D, J))
-
-
-# --- the language model ----------------------------------------------------------------------
-def test_stacked_lm_shapes_step_and_parameter_count():
-    lm = StackedLM(vocab_size=11, hidden_size=J, num_layers=3, embedding_dim=4, residual=True)
-    idx = torch.randint(11, (2, 5))
-    logits, (h, c) = lm(idx)
-    assert logits.shape == (2, 5, 11) and h.shape == c.shape == (3, 2, J)
-    # one token at a time, carrying the state, gives the same logits as the whole sequence
-    state, steps = None, []
-    for t in range(5):
-        out, state = lm.step(idx[:, t], state)
-        steps.append(out)
-    torch.testing.assert_close(torch.stack(steps, dim=1), logits, rtol=1e-5, atol=1e-6)
-    lstm = 4 * (J * 4 + J * J + 2 * J) + 2 * 4 * (J * J + J * J + 2 * J)
-    assert sum(p.numel() for p in lm.parameters()) == 11 * 4 + lstm + J * 11 + 11
-    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 11\)"):
-        lm(torch.full((1, 3), 11))
-
-
 # --- gradients through depth -------------------------------------------------------------------
 def test_layer_gradient_norms_match_autograd_and_show_the_residual_path():
     plain = ResidualStack("lstm", D, J, num_layers=6).double()
@@ -258,18 +184,6 @@ def test_absurd_stack_sizes_fail_fast(call):
 def test_check_schedule_validates_the_stack_size(args):
     with pytest.raises(ValueError, match="positive integer"):
         check_schedule([(0, 0)], *args)
-
-
-@pytest.mark.parametrize("kwargs", [dict(residual="no"), dict(residual=None), dict(bidirectional=1)])
-def test_residual_and_bidirectional_must_be_booleans(kwargs):
-    # before: residual="no" built a residual stack
-    with pytest.raises(TypeError, match="must be True or False"):
-        ResidualStack("gru", D, J, **kwargs)
-
-
-def test_an_empty_sequence_is_a_clear_error():
-    with pytest.raises(ValueError, match="at least one time step"):
-        ResidualStack("lstm", D, J)(torch.zeros(2, 0, D))
 
 
 @pytest.mark.parametrize("make, pattern", [

@@ -6,12 +6,12 @@ from torch import nn
 from utils import seed_everything
 from utils.cells import GRUCell, LSTMCell, SimplifiedGRUCell
 from utils.gates import trace_gates
-from utils.models import SequenceClassifier, SequenceTagger, make_core
-from utils.recurrent import RecurrentNet
+from utils.models import SequenceClassifier, SequenceTagger
+from utils.recurrent import RecurrentNet, make_core
 from utils.tagging import (IGNORE, LookaheadTask, WordBoundaryData, accuracy_by_position,
                            boundary_f1, remove_spaces, restore_spaces, tag_predictions,
-                           tagging_accuracy, tagging_loss)
-from utils.training import train
+                           tagging_accuracy)
+from utils.training import tagging_loss, train
 
 TEXT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
         "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of troubles\n") * 20
@@ -243,7 +243,7 @@ def test_segmentation_slips_names_split_and_joined_words():
     split, joined = segmentation_slips(letters, predicted, truth)
     assert split == ["country men"] and joined == ["friendsromans"]
     assert segmentation_slips(letters, truth, truth) == ([], [])
-    with pytest.raises(ValueError, match="one prediction and one label per character"):
+    with pytest.raises(ValueError, match="one prediction and one label per letter"):
         segmentation_slips(letters, predicted[:-1], truth)
 
 
@@ -257,3 +257,64 @@ def test_lookahead_labels_of_several_offsets_match_the_task():
     assert (lookahead_labels(ids, 5) == IGNORE).all()
     with pytest.raises(TypeError, match="integer offset"):
         lookahead_labels(ids, 1.5)
+
+
+# --- the marked-text display of Chapter 6 and Lab 6 ------------------------------------------------
+def test_marked_html_marks_right_wrong_and_missed_spaces():
+    from utils.tagging import MISSED_SPACE, WRONG_SPACE, marked_html
+    # "to be or": the tagger splits "to" and "be" right, adds a space after "o" of "or"?
+    letters, truth = "tobeor", [0, 1, 0, 1, 0, 1]
+    predicted = [0, 1, 1, 0, 0, 1]
+    assert marked_html(letters, predicted, truth) == (
+        "to " + "b" + WRONG_SPACE + "e" + MISSED_SPACE + "or ")
+    assert "#D55E00" in WRONG_SPACE and "\u2423" in WRONG_SPACE
+    assert "#0072B2" in MISSED_SPACE and "\u2038" in MISSED_SPACE
+    assert marked_html(letters, truth, truth) == "to be or "
+    assert marked_html("ab", torch.tensor([0, 0]), [0, 0]) == "ab"
+
+
+def test_marked_html_escapes_html_in_the_letters():
+    from utils.tagging import marked_html
+    out = marked_html("<b>&", [0, 0, 1, 0], [0, 0, 1, 0])
+    assert out == "&lt;b&gt; &amp;"
+    assert "<b>" not in out
+
+
+@pytest.mark.parametrize("args, error, pattern", [
+    ((["a"], [0], [0]), TypeError, r"letters must be a string, got list"),
+    (("ab", [0], [0, 0]), ValueError, r"2 letters, 1 predictions, 2 labels"),
+    (("ab", [0, 2], [0, 0]), ValueError, r"predicted must hold 0/1 tags.*got \[2\]"),
+    (("ab", [0, 0], "01"), TypeError, r"truth must be a sequence of 0/1 tags, got str"),
+    (("ab", [0, 0], [0.5, 1]), ValueError, r"truth must hold 0/1 tags"),
+])
+def test_marked_html_refuses_what_it_cannot_mark(args, error, pattern):
+    from utils.tagging import marked_html
+    with pytest.raises(error, match=pattern):
+        marked_html(*args)
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: restore_spaces(None, [1]), TypeError, r"chars must be a string, got NoneType"),
+    (lambda: restore_spaces("ab", None), TypeError, r"labels must be a sequence of 0/1 tags, got NoneType"),
+    (lambda: restore_spaces("ab", [0, 0.5]), ValueError, r"labels must hold 0/1 tags"),
+    (lambda: boundary_f1([1, 0], torch.tensor([1, 0])), TypeError, r"predicted must be a torch.Tensor, got list"),
+    (lambda: boundary_f1(torch.tensor([1, 0]), torch.tensor([1.0, 0.0])), TypeError, r"labels must hold integer"),
+])
+def test_tag_helpers_refuse_junk(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_accuracies_check_labels_against_the_model_tags():
+    tagger = SequenceTagger(5, 3, hidden_size=4)
+    ids = torch.randint(0, 5, (2, 4))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\) \(the model's tags\) or be IGNORE"):
+        tagging_accuracy(tagger, ids, torch.full((2, 4), 3))
+    with pytest.raises(TypeError, match=r"ids must be a torch.Tensor, got list"):
+        accuracy_by_position(tagger, ids.tolist(), torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"ids must hold at least one sequence"):
+        tag_predictions(tagger, ids[:0])
+    with pytest.raises(ValueError, match=r"labels must hold 0/1 tags.*\[2\]"):
+        boundary_f1(torch.tensor([0, 1]), torch.tensor([0, 2]))
+    with pytest.raises(ValueError, match=r"n \* length must be at most"):
+        LookaheadTask(1, length=100).sample(10**9)

@@ -12,7 +12,9 @@ from torch.nn import functional as F  # noqa: E402
 
 from utils import tasks  # noqa: E402
 from utils.models import SequenceClassifier  # noqa: E402
+from utils.plotting import smooth  # noqa: E402
 from utils.tasks import RecallTask  # noqa: E402
+from utils.training import classification_loss  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -114,13 +116,13 @@ def test_loss_and_accuracy_of_a_perfect_and_a_constant_model():
     oracle = Oracle(4)
     assert tasks.recall_accuracy(oracle, task, distance=9, n=500) == 1.0
     batch = task.sample(64, 5, gen())
-    assert tasks.classification_loss(oracle, batch).item() < 1e-3
+    assert classification_loss(oracle, batch).item() < 1e-3
 
     class Constant(Oracle):
         def forward(self, ids):
             return torch.zeros(ids.shape[0], self.n_keys) + self.unused
 
-    assert tasks.classification_loss(Constant(4), batch).item() == pytest.approx(np.log(4))
+    assert classification_loss(Constant(4), batch).item() == pytest.approx(np.log(4))
     # argmax of equal logits is key 0: right for about a quarter of fresh sequences
     assert tasks.recall_accuracy(Constant(4), task, 9, n=2000) == pytest.approx(0.25, abs=0.04)
 
@@ -146,6 +148,30 @@ def test_train_recall_runs_the_init_hook_and_is_reproducible():
     assert seen == [a]
     assert ha.loss == hb.loss
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_train_recall_is_plain_adam_at_a_constant_rate_bitwise(cell):
+    """The recall recipe keeps its numbers whatever train()'s defaults: it is the loop
+    written out below (Adam, constant lr, clipping by norm), to the last bit."""
+    from utils.training import clip_by_norm
+    recipe, task, seed = tasks.RECALL_RECIPE, RecallTask(), 3
+    model, history = tasks.train_recall(cell, 4, steps=12, seed=seed)
+    torch.manual_seed(seed)
+    twin = SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=recipe["hidden_size"],
+                              cell=cell, embedding_dim=recipe["embedding_dim"], backend="torch")
+    adam, batches, generator = (torch.optim.Adam(twin.parameters(), lr=recipe["lr"]),
+                                task.batches(4, recipe["batch_size"]), gen(seed))
+    losses = []
+    for _ in range(12):
+        loss = classification_loss(twin, batches(generator))
+        adam.zero_grad()
+        loss.backward()
+        clip_by_norm(twin.parameters(), recipe["clip_norm"])
+        adam.step()
+        losses.append(loss.item())
+    assert history.loss == losses
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), twin.parameters()))
 
 
 def test_accuracy_vs_distance():
@@ -301,13 +327,13 @@ def test_input_gradient_norms_bad_input(make, error, pattern):
     ("ids", TypeError, r"batch must be a pair"),
     ((torch.zeros(2, 3, dtype=torch.long),), TypeError, r"batch must be a pair"),
     ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 7])), ValueError,
-     r"labels must lie in \[0, 4\), got values from 0 to 7"),
+     r"labels must lie in \[0, 4\) \(or be -100\), got values from 0 to 7"),
     ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, -1])), ValueError, r"labels must lie in"),
     ((torch.zeros(2, 3, dtype=torch.long), torch.tensor([0])), ValueError, r"labels must have shape"),
 ])
 def test_classification_loss_bad_batch(batch, error, pattern):
     with pytest.raises(error, match=pattern):
-        tasks.classification_loss(Oracle(4), batch)
+        classification_loss(Oracle(4), batch)
 
 
 def test_recall_helpers_check_the_task_model_and_init():
@@ -361,3 +387,23 @@ def test_input_gradient_norms_on_cuda_match_the_cpu():
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7)
     got = tasks.input_gradient_norms(model, ids.cuda(), labels.cuda())
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7)
+
+
+def test_leaves_plateau_finds_the_first_smoothed_step_below_the_threshold():
+    task = tasks.RecallTask(n_keys=4)
+    plateau = np.log(4)
+    losses = np.r_[np.full(50, plateau), np.full(50, 0.1)]
+    # the trailing mean over 20 steps drops below half of log 4 when 11 of 20 are low
+    step = tasks.leaves_plateau(losses, task, fraction=0.5, window=20)
+    expected = 1 + int(np.flatnonzero(smooth(losses, 20) < 0.5 * plateau)[0])
+    assert step == expected and 50 < step <= 70
+    assert tasks.leaves_plateau(np.full(100, plateau), task) is None
+    with pytest.raises(ValueError, match="fraction"):
+        tasks.leaves_plateau(losses, task, fraction=1.5)
+
+
+def test_train_recall_puts_the_model_on_the_device_it_is_given():
+    model, _ = tasks.train_recall("rnn", 2, steps=2, device="cpu")
+    assert model.device == torch.device("cpu")
+    with pytest.raises(ValueError, match="device"):
+        tasks.train_recall("rnn", 2, steps=2, device="no such device")

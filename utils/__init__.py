@@ -1,18 +1,19 @@
 """Shared code of the RNN course. Chapters and labs import it as ``import utils``.
 
-Modules:
+Modules, from the bottom up (each module's docstring is the map of what it holds):
+    validate     argument checks every public function runs first
     environment  seeding, device, ``setup()``          numpy_rnn  the teaching RNN in numpy
-    cells        RNN/GRU/LSTM cells in torch           recurrent  unroll, bidirectional, stacked
-    models       character language model              data       corpora, vocabulary, batches
-    training     the training loop, clipping           sampling   generating sequences
+    cells        RNN/GRU/LSTM cells in torch           recurrent  every recurrent core: unrolled,
+                                                                  bidirectional, stacked, make_core
+    models       token models: CharLM, SequenceClassifier, SequenceTagger (one base)
+    data         corpora, vocabulary, batches          training   train(), losses, eval_mode
+    sampling     generating sequences                  baselines  uniform, unigram, bigram
+    checkpoints  save/load trained models              gradients  gradient norms through time
+    tasks        the key-recall task, sweeps           tagging    per-position labels
+    gates        a gated cell's gates over a sequence  stacking   orders of computation, depth
     plotting     the course's plot style               explore    widgets with a static face
-    diagrams     matplotlib figures of the models      checks     lab exercise checks
-    baselines    uniform and bigram language models    checkpoints  save/load trained models
-    gradients    gradient norms through time, decay    tasks        the key-recall task, sweeps
-    tagging      per-position labels: word boundaries, look-ahead
-    gates        record a gated cell's gates and states over a sequence
-    stacking     stacked networks: orders of computation, residual stacks, depth gradients
-    claims       sentences about results: computed (say) or checked as the notebook runs (check)
+    diagrams     matplotlib figures of the models      claims     sentences about results
+    checks       lab exercise checks
 """
 from . import (baselines, cells, checkpoints, checks, claims, data, diagrams, environment, explore,
                gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, stacking,

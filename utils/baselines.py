@@ -24,13 +24,14 @@ import numbers
 
 import numpy as np
 import torch
-from torch import nn
 
 from .data import Vocab
+from .models import TokenModel
 from .validate import expect_positive_int
 
 NEVER_NEXT = (Vocab([]).pad_id, Vocab([]).bos_id)   # <PAD> and <BOS> are never a next token
 IMPOSSIBLE = -1e30   # stands in for log 0 there: finite, so a zero mask times it stays 0
+MAX_TABLE = 10**8    # most counts in a table (vocab_size ** 2)
 
 
 def uniform_loss(choices) -> float:
@@ -48,7 +49,7 @@ def uniform_loss(choices) -> float:
     return math.log(expect_positive_int(choices, "choices"))
 
 
-class BigramLM(nn.Module):
+class BigramLM(TokenModel):
     """A count-based bigram language model: the previous token is all the context it has.
 
     model = BigramLM(len(vocab), k=1.0).fit([vocab.encode(text)])   # or one list per name
@@ -56,10 +57,12 @@ class BigramLM(nn.Module):
     """
 
     def __init__(self, vocab_size: int, k: float = 1.0):
-        super().__init__()
-        self.vocab_size = expect_positive_int(vocab_size, "vocab_size")
-        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not k >= 0:
-            raise ValueError(f"k (the add-k smoothing count) must be a number >= 0, got {k!r}")
+        super().__init__(vocab_size)         # vocab_size, check_ids and device from TokenModel
+        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not 0 <= k < math.inf:
+            raise ValueError(f"k (the add-k smoothing count) must be a finite number >= 0, got {k!r}")
+        if vocab_size ** 2 > MAX_TABLE:
+            raise ValueError(f"a table of vocab_size ** 2 = {vocab_size ** 2:,} counts is more than "
+                             f"the {MAX_TABLE:,} allowed: a bigram table is for small vocabularies")
         if vocab_size <= len(NEVER_NEXT):
             raise ValueError(f"vocab_size must leave room for tokens besides <PAD> and <BOS>, "
                              f"got {vocab_size}")
@@ -67,10 +70,6 @@ class BigramLM(nn.Module):
         self.register_buffer("counts", torch.zeros(vocab_size, vocab_size))   # [previous, next]
         self.register_buffer("log_probs", torch.zeros(vocab_size, vocab_size))
         self._update_log_probs()
-
-    @property
-    def device(self) -> torch.device:
-        return self.log_probs.device
 
     def fit(self, sequences) -> "BigramLM":
         """Count every (previous, next) pair inside each id sequence; returns self.
@@ -104,11 +103,11 @@ class BigramLM(nn.Module):
 
     def forward(self, idx: torch.Tensor, state=None):
         """idx (B, T) -> logits (B, T, K): the log-probabilities of the next token."""
-        return self.log_probs[idx], None
+        return self.log_probs[self.check_ids(idx, ndim=2).to(self.device)], None
 
     def step(self, idx_t: torch.Tensor, state=None):
         """idx_t (B,) -> logits (B, K); there is no state to carry."""
-        return self.log_probs[idx_t], None
+        return self.log_probs[self.check_ids(idx_t, ndim=1).to(self.device)], None
 
     def _pairs(self, sequences) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(sequences, str) or (isinstance(sequences, (list, tuple)) and sequences

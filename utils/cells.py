@@ -4,6 +4,14 @@ Each cell computes ONE time step for a batch: ``state = cell.step(x_t, state)`` 
 ``x_t`` of shape (B, D). The state is a tensor h of shape (B, J) for the RNN and GRU,
 and a pair (h, c) for the LSTM. ``cell.hidden(state)`` returns h in every case.
 
+``step`` is two halves, which a sequence wrapper (``utils.recurrent``) calls separately
+for speed: ``cell.project(xs)`` computes the input part U x + b of every step at once,
+(..., D) -> (..., G*J), one matrix product for a whole sequence; ``cell.recur(xp_t,
+state)`` takes one step from it, adding the recurrent part W h_{t-1} and applying the
+gates. ``step(x_t, state)`` checks its arguments, then returns
+``recur(project(x_t), state)``. ``cell.gates(x_t, state)`` returns the gate activations
+of one step by name.
+
 Weights follow the course notation (see the Notation page): U multiplies the input,
 W the previous hidden state, b is the bias. Gated cells stack one (J, D) block of U,
 one (J, J) block of W and one (J,) block of b per gate, in the order given by
@@ -23,6 +31,10 @@ from torch.nn import functional as F
 
 from .validate import expect_positive_int, expect_tensor
 
+MAX_WEIGHTS = 10**8
+"""Most scalars a cell's weights (or a state) may hold: far above any model of the course,
+far below what would take minutes to allocate."""
+
 
 class RecurrentCell(nn.Module):
     """Shared machinery: parameters U (G*J, D), W (G*J, J), b (G*J,) for G gate blocks."""
@@ -32,13 +44,24 @@ class RecurrentCell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        self.input_size = expect_positive_int(input_size, "input_size")
-        self.hidden_size = expect_positive_int(hidden_size, "hidden_size")
+        self.input_size, self.hidden_size = self.expect_sizes(input_size, hidden_size)
         blocks = len(self.gate_names) * hidden_size
         self.U = nn.Parameter(torch.empty(blocks, input_size))
         self.W = nn.Parameter(torch.empty(blocks, hidden_size))
         self.b = nn.Parameter(torch.empty(blocks))
         self.reset_parameters()
+
+    @classmethod
+    def expect_sizes(cls, input_size: int, hidden_size: int) -> tuple[int, int]:
+        """Positive sizes whose weights stay within MAX_WEIGHTS (checked without building)."""
+        input_size = expect_positive_int(input_size, "input_size")
+        hidden_size = expect_positive_int(hidden_size, "hidden_size")
+        weights = len(cls.gate_names) * hidden_size * (input_size + hidden_size + 1)
+        if weights > MAX_WEIGHTS:
+            raise ValueError(f"a {cls.__name__} of input_size {input_size} and hidden_size "
+                             f"{hidden_size} would hold {weights:,} weights, more than the "
+                             f"{MAX_WEIGHTS:,} allowed: use smaller sizes")
+        return input_size, hidden_size
 
     def reset_parameters(self) -> None:
         """Uniform(-1/sqrt(J), 1/sqrt(J)), PyTorch's default for its recurrent modules."""
@@ -50,6 +73,8 @@ class RecurrentCell(nn.Module):
         """One gate's rows of U, W or b, e.g. ``cell.block("f", "b")`` for the forget bias."""
         if gate not in self.gate_names:
             raise ValueError(f"gate must be one of {self.gate_names}, got {gate!r}")
+        if matrix not in ("U", "W", "b"):
+            raise ValueError(f"matrix must be 'U', 'W' or 'b', got {matrix!r}")
         k, J = self.gate_names.index(gate), self.hidden_size
         return getattr(self, matrix)[k * J:(k + 1) * J]
 
@@ -57,6 +82,9 @@ class RecurrentCell(nn.Module):
     def init_state(self, batch_size: int, device=None, dtype=None):
         """The all-zeros state for a batch."""
         batch_size = expect_positive_int(batch_size, "batch_size")
+        if batch_size * self.hidden_size > MAX_WEIGHTS:
+            raise ValueError(f"batch_size {batch_size:,} * hidden_size {self.hidden_size} is more "
+                             f"than the {MAX_WEIGHTS:,} numbers a state may hold")
         device = device or self.U.device
         dtype = dtype or self.U.dtype
         return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)
@@ -71,14 +99,47 @@ class RecurrentCell(nn.Module):
         h = self.hidden(state)
         expect_tensor(h, "h_prev", shape=(x_t.shape[0], self.hidden_size), floating=True)
         for name, t in (("x_t", x_t), ("h_prev", h)):
-            if t.dtype != self.U.dtype or t.device != self.U.device:
-                raise TypeError(f"{name} is {t.dtype} on {t.device} but the cell's weights are "
-                                f"{self.U.dtype} on {self.U.device}: convert one of them with .to(...)")
+            self._expect_like_weights(t, name)
+
+    def _expect_like_weights(self, t: torch.Tensor, name: str) -> None:
+        if t.dtype != self.U.dtype or t.device != self.U.device:
+            raise TypeError(f"{name} is {t.dtype} on {t.device} but the cell's weights are "
+                            f"{self.U.dtype} on {self.U.device}: convert one of them with .to(...)")
+
+    def check_recur_inputs(self, xp_t, state) -> None:
+        """The cheap check ``recur`` makes at every step: xp_t (B, G*J) and h (B, J), of the
+        weights' dtype. The full messages come from the slow path, only when one fails."""
+        h = self.hidden(state) if isinstance(state, (tuple, list, torch.Tensor)) else state
+        W = self.W
+        if (isinstance(xp_t, torch.Tensor) and isinstance(h, torch.Tensor) and xp_t.ndim == 2
+                and xp_t.shape[1] == W.shape[0] and h.shape == (xp_t.shape[0], W.shape[1])
+                and xp_t.dtype == h.dtype == W.dtype and (h is state or isinstance(state, (tuple, list)) and state[1].shape == h.shape)):
+            return
+        expect_tensor(xp_t, "xp_t (the projection project(x_t))", shape=(None, W.shape[0]),
+                      floating=True)
+        self.check_step_inputs(torch.empty(xp_t.shape[0], self.input_size, dtype=W.dtype,
+                                           device=W.device), state)
+        self._expect_like_weights(xp_t, "xp_t")
+
+    def project(self, xs: torch.Tensor) -> torch.Tensor:
+        """The input part of every gate, U x + b, for any number of steps at once:
+        xs (..., D) -> (..., G*J)."""
+        expect_tensor(xs, "xs", floating=True)
+        if xs.ndim == 0 or xs.shape[-1] != self.input_size:
+            raise ValueError(f"xs must end in the input size {self.input_size}, (..., "
+                             f"{self.input_size}), got shape {tuple(xs.shape)}")
+        self._expect_like_weights(xs, "xs")
+        return F.linear(xs, self.U, self.b)                             # (..., G*J)
+
+    def recur(self, xp_t: torch.Tensor, state):
+        """One step from a precomputed projection xp_t = project(x_t), (B, G*J) -> new state.
+        It checks its arguments cheaply (``check_recur_inputs``): it runs at every step."""
+        raise NotImplementedError
 
     def step(self, x_t: torch.Tensor, state):
         """One time step. x_t: (B, D); state as from init_state -> new state."""
         self.check_step_inputs(x_t, state)
-        return self._step(x_t, state)
+        return self.recur(self.project(x_t), state)
 
     def forward(self, x_t, state):
         return self.step(x_t, state)
@@ -123,11 +184,25 @@ class RNNCell(RecurrentCell):
     gate_names = ("a",)
     torch_class = nn.RNN
 
-    def _step(self, x_t, h_prev):
-        return torch.tanh(F.linear(x_t, self.U) + F.linear(h_prev, self.W) + self.b)
+    def recur(self, xp_t, h_prev):
+        self.check_recur_inputs(xp_t, h_prev)
+        return torch.tanh(torch.addmm(xp_t, h_prev, self.W.t()))      # (B, J)
 
 
-class SimplifiedGRUCell(RecurrentCell):
+class GatedCell(RecurrentCell):
+    """A cell with gates: ``gates(x_t, state)`` returns their activations at one step."""
+
+    def gates(self, x_t: torch.Tensor, state) -> dict:
+        """The gate activations of one step, by name, each (B, J)."""
+        self.check_step_inputs(x_t, state)
+        return self.gates_from(self.project(x_t), state)
+
+    def gates_from(self, xp_t: torch.Tensor, state) -> dict:
+        """``gates`` from a precomputed projection xp_t = project(x_t), (B, G*J)."""
+        raise NotImplementedError
+
+
+class SimplifiedGRUCell(GatedCell):
     """The simplified GRU of Chapter 4: a memory cell and an update gate, no reset gate.
 
         Γ_u = σ(U_u x_t + W_u c_{t-1} + b_u)      update gate
@@ -140,22 +215,22 @@ class SimplifiedGRUCell(RecurrentCell):
     gate_names = ("u", "c")
     torch_class = None
 
-    def gates(self, x_t, c_prev) -> dict:
-        """The update gate and candidate at one step: {"u", "c_tilde"}, each (B, J)."""
-        a = F.linear(x_t, self.U, self.b) + F.linear(c_prev, self.W)
-        u, c = a.chunk(2, dim=-1)
+    def gates_from(self, xp_t, c_prev) -> dict:
+        """The update gate and candidate: {"u", "c_tilde"}, each (B, J)."""
+        u, c = torch.addmm(xp_t, c_prev, self.W.t()).chunk(2, dim=-1)   # (B, 2J) -> 2 x (B, J)
         return {"u": torch.sigmoid(u), "c_tilde": torch.tanh(c)}
 
-    def _step(self, x_t, c_prev):
-        g = self.gates(x_t, c_prev)
-        return g["u"] * g["c_tilde"] + (1 - g["u"]) * c_prev
+    def recur(self, xp_t, c_prev):
+        self.check_recur_inputs(xp_t, c_prev)
+        g = self.gates_from(xp_t, c_prev)
+        return torch.lerp(c_prev, g["c_tilde"], g["u"])   # Γ_u * c̃_t + (1 - Γ_u) * c_{t-1}
 
     def torch_weights(self, module, layer: int = 0, reverse: bool = False):
         raise TypeError("the simplified GRU has no torch.nn counterpart (torch.nn.GRU is the full "
                         "GRU, with a reset gate): use utils.cells.GRUCell to load torch weights")
 
 
-class GRUCell(RecurrentCell):
+class GRUCell(GatedCell):
     """Gated recurrent unit in the course's (Andrew Ng's) convention.
 
         Γ_r = σ(U_r x_t + W_r c_{t-1} + b_r)                    relevance (reset) gate
@@ -181,21 +256,23 @@ class GRUCell(RecurrentCell):
             self.b_hc = nn.Parameter(torch.empty(hidden_size))
             nn.init.uniform_(self.b_hc, -1 / math.sqrt(hidden_size), 1 / math.sqrt(hidden_size))
 
-    def gates(self, x_t, c_prev) -> dict:
-        """The gate activations and candidate at one step: {"r", "u", "c_tilde"}, each (B, J)."""
+    def gates_from(self, xp_t, c_prev) -> dict:
+        """The gate activations and candidate: {"r", "u", "c_tilde"}, each (B, J)."""
         J = self.hidden_size
-        from_x = F.linear(x_t, self.U, self.b)
-        r = torch.sigmoid(from_x[:, :J] + F.linear(c_prev, self.W[:J]))
-        u = torch.sigmoid(from_x[:, J:2 * J] + F.linear(c_prev, self.W[J:2 * J]))
-        if self.reset == "after":
-            c_tilde = torch.tanh(from_x[:, 2 * J:] + r * F.linear(c_prev, self.W[2 * J:], self.b_hc))
-        else:
-            c_tilde = torch.tanh(from_x[:, 2 * J:] + F.linear(r * c_prev, self.W[2 * J:]))
+        x_ru, x_c = xp_t.split([2 * J, J], dim=-1)             # (B, 3J) -> (B, 2J), (B, J)
+        if self.reset == "after":       # one product for all three blocks: W c_{t-1}
+            w_ru, w_c = F.linear(c_prev, self.W).split([2 * J, J], dim=-1)  # (B, 2J), (B, J)
+            r, u = torch.sigmoid(x_ru + w_ru).chunk(2, dim=-1)              # 2 x (B, J)
+            c_tilde = torch.tanh(torch.addcmul(x_c, r, w_c + self.b_hc))    # x_c + r * (w_c + b_hc)
+        else:                           # the candidate's product needs Γ_r first
+            r, u = torch.sigmoid(torch.addmm(x_ru, c_prev, self.W[:2 * J].t())).chunk(2, dim=-1)
+            c_tilde = torch.tanh(torch.addmm(x_c, r * c_prev, self.W[2 * J:].t()))  # (B, J)
         return {"r": r, "u": u, "c_tilde": c_tilde}
 
-    def _step(self, x_t, c_prev):
-        g = self.gates(x_t, c_prev)
-        return g["u"] * g["c_tilde"] + (1 - g["u"]) * c_prev
+    def recur(self, xp_t, c_prev):
+        self.check_recur_inputs(xp_t, c_prev)
+        g = self.gates_from(xp_t, c_prev)
+        return torch.lerp(c_prev, g["c_tilde"], g["u"])   # Γ_u * c̃_t + (1 - Γ_u) * c_{t-1}
 
     @torch.no_grad()
     def load_torch_weights(self, module: nn.Module, layer: int = 0, reverse: bool = False):
@@ -212,7 +289,7 @@ class GRUCell(RecurrentCell):
         return self
 
 
-class LSTMCell(RecurrentCell):
+class LSTMCell(GatedCell):
     """Long short-term memory cell; the state is the pair (h, c).
 
         i_t = σ(U_i x_t + W_i h_{t-1} + b_i)      input (write) gate
@@ -243,18 +320,16 @@ class LSTMCell(RecurrentCell):
         super().check_step_inputs(x_t, state)
         expect_tensor(state[1], "c_prev", shape=tuple(state[0].shape), floating=True)
 
-    def gates(self, x_t, state) -> dict:
-        """Gate activations at one step: {"i", "f", "g", "o"}, each (B, J)."""
-        h_prev, _ = state
-        a = F.linear(x_t, self.U, self.b) + F.linear(h_prev, self.W)
-        i, f, g, o = a.chunk(4, dim=-1)
+    def gates_from(self, xp_t, state) -> dict:
+        """Gate activations: {"i", "f", "g", "o"}, each (B, J)."""
+        i, f, g, o = torch.addmm(xp_t, state[0], self.W.t()).chunk(4, dim=-1)  # 4 x (B, J)
         return {"i": torch.sigmoid(i), "f": torch.sigmoid(f), "g": torch.tanh(g), "o": torch.sigmoid(o)}
 
-    def _step(self, x_t, state):
-        g = self.gates(x_t, state)
-        c = g["f"] * state[1] + g["i"] * g["g"]
-        h = g["o"] * torch.tanh(c)
-        return h, c
+    def recur(self, xp_t, state):
+        self.check_recur_inputs(xp_t, state)
+        g = self.gates_from(xp_t, state)
+        c = torch.addcmul(g["f"] * state[1], g["i"], g["g"])   # c_t = f_t * c_{t-1} + i_t * g_t
+        return g["o"] * torch.tanh(c), c                       # h_t = o_t * tanh(c_t)
 
 
 CELLS = {"rnn": RNNCell, "simple_gru": SimplifiedGRUCell, "gru": GRUCell, "lstm": LSTMCell}

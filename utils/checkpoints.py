@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import torch
 
 from .data import SPECIALS, Vocab
 from .models import CharLM
+from .validate import expect_device
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"   # the shipped files
 FORMAT = "rnn-course-charlm"
@@ -54,16 +56,19 @@ class Checkpoint:
 def model_config(model: CharLM) -> dict:
     """The constructor arguments that rebuild ``model``'s shape."""
     embedding_dim = None if model.embedding is None else model.embedding.embedding_dim
-    num_layers = model.core.num_layers
-    return {"vocab_size": model.vocab_size, "hidden_size": model.hidden_size,
-            "cell": model.cell_kind, "num_layers": num_layers,
-            "embedding_dim": embedding_dim, "backend": model.backend}
+    config = {"vocab_size": model.vocab_size, "hidden_size": model.hidden_size,
+              "cell": model.cell_kind, "num_layers": model.core.num_layers,
+              "embedding_dim": embedding_dim, "backend": model.backend}
+    if model.residual:        # recorded only when used: files without it load as before
+        config["residual"] = True
+    return config
 
 
 @torch.no_grad()
 def round_weights(model: CharLM, dtype: str = "float16") -> CharLM:
     """Round every weight to ``dtype`` and back to float32, in place: after this the model
     computes exactly what a checkpoint stored in ``dtype`` will compute once loaded."""
+    _expect_model(model)
     target = _expect_dtype(dtype)
     for p in model.parameters():
         p.copy_(p.to(target).to(p.dtype))
@@ -80,8 +85,8 @@ def save_checkpoint(path, model: CharLM, vocab: Vocab, settings: dict, seed: int
         val_loss so that the recorded loss is the loaded model's).
     extra: further plain values to record (e.g. the loss on a validation slice).
     """
-    if not isinstance(model, CharLM):
-        raise TypeError(f"model must be a utils.models.CharLM, got {type(model).__name__}")
+    path = _expect_path(path)
+    _expect_model(model)
     if not isinstance(vocab, Vocab):
         raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
     if len(vocab) != model.vocab_size:
@@ -91,8 +96,7 @@ def save_checkpoint(path, model: CharLM, vocab: Vocab, settings: dict, seed: int
         raise TypeError(f"settings must be a dict of training settings, got {type(settings).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an integer, got {seed!r}")
-    if isinstance(val_loss, bool) or not isinstance(val_loss, numbers.Real) or not math.isfinite(val_loss):
-        raise ValueError(f"val_loss must be a finite number (nats per character), got {val_loss!r}")
+    _expect_loss(val_loss, "val_loss")
     stored = _expect_dtype(dtype)
     if extra is not None and not isinstance(extra, dict):
         raise TypeError(f"extra must be a dict of plain values or None, got {type(extra).__name__}")
@@ -111,7 +115,6 @@ def save_checkpoint(path, model: CharLM, vocab: Vocab, settings: dict, seed: int
         "torch_version": str(torch.__version__), "stored_dtype": dtype,
         "extra": dict(extra or {}),
     }
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(record, path)
     return path
@@ -123,7 +126,8 @@ def load_checkpoint(path, device="cpu") -> Checkpoint:
     Raises FileNotFoundError when there is no file, ValueError when the file is not a
     course checkpoint or is damaged.
     """
-    path = Path(path)
+    path = _expect_path(path)
+    device = expect_device(device)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}; the shipped ones are in the repository's "
                                 "checkpoints/ folder, and scripts/train_shakespeare_checkpoint.py "
@@ -168,6 +172,22 @@ def checksum(state_dict: dict, tokens: list) -> str:
 PLAIN = (bool, int, float, str, type(None))
 
 
+def _expect_model(model) -> None:
+    if not isinstance(model, CharLM):
+        raise TypeError(f"model must be a utils.models.CharLM, got {type(model).__name__}")
+
+
+def _expect_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or a Path, got {type(path).__name__}")
+    return Path(path)
+
+
+def _expect_loss(value, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+        raise ValueError(f"{where} must be a finite number >= 0 (nats per character), got {value!r}")
+
+
 def _expect_plain(value, where: str) -> None:
     """Only what torch.load(weights_only=True) reads back: plain numbers, strings, None,
     lists and dicts with string keys."""
@@ -179,6 +199,9 @@ def _expect_plain(value, where: str) -> None:
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _expect_plain(item, f"{where}[{i}]")
+    elif isinstance(value, float) and not isinstance(value, np.generic) and not math.isfinite(value):
+        raise ValueError(f"{where} must be finite, got {value!r}: a setting of NaN or inf would "
+                         f"not describe the training")
     elif isinstance(value, np.generic) or not isinstance(value, PLAIN):   # np.float64 is a float
         hint = (" (use .item())" if hasattr(value, "item") else
                 " (use str(...))" if isinstance(value, Path) else "")
@@ -215,3 +238,9 @@ def _check_record(record, path: Path) -> None:
                            "val_loss", "torch_version", "stored_dtype") if k not in record]
     if missing:
         raise ValueError(f"{path} is damaged: it lacks {missing}")
+    kinds = {"config": dict, "state_dict": dict, "vocab": list, "checksum": str, "settings": dict,
+             "seed": int, "torch_version": str, "stored_dtype": str}
+    wrong = [k for k, kind in kinds.items() if not isinstance(record[k], kind) or isinstance(record[k], bool)]
+    if wrong or record["stored_dtype"] not in STORED_DTYPES:
+        raise ValueError(f"{path} is damaged: fields of the wrong type: {wrong or ['stored_dtype']}")
+    _expect_loss(record["val_loss"], f"{path}: its val_loss")

@@ -86,8 +86,8 @@ def pct(x, digits: int = 0) -> str:
     """A share (0..1) as a percentage: pct(0.8765) -> '88%', pct(0.8765, 1) -> '87.7%'."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x):
         raise ValueError(f"x must be a finite real number (a share between 0 and 1), got {x!r}")
-    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 0:
-        raise ValueError(f"digits must be a non-negative integer, got {digits!r}")
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 0 <= digits <= 10:
+        raise ValueError(f"digits must be an integer from 0 to 10, got {digits!r}")
     return f"{100 * float(x):.{int(digits)}f}%"
 
 
@@ -102,11 +102,27 @@ def about(x) -> str:
 def span(values, fmt: str = "{:.0%}") -> str:
     """The range of several seeds' results as text: span([0.5, 0.7]) -> '50%-70%' (one value
     when all are equal to the shown precision)."""
-    arr = np.asarray(values, dtype=float).ravel()
+    if isinstance(values, (str, bytes, dict)) or values is None:
+        raise TypeError(f"values must be a list (or array) of numbers, got {type(values).__name__}")
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"values must be a flat list of numbers, got {values!r} ({error})") from None
     if arr.size == 0 or not np.all(np.isfinite(arr)):
         raise ValueError(f"values must be a non-empty list of finite numbers, got {values!r}")
-    lo, hi = fmt.format(arr.min()), fmt.format(arr.max())
+    lo, hi = _format(fmt, arr.min()), _format(fmt, arr.max())
     return lo if lo == hi else f"{lo}\u2013{hi}"
+
+
+def _format(fmt, x: float) -> str:
+    """fmt.format(x), refusing a format that is not one field for one number."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:.0%}}', got {type(fmt).__name__}")
+    try:
+        return fmt.format(x)
+    except (IndexError, KeyError, ValueError) as error:
+        raise ValueError(f"fmt must format one number, e.g. '{{:.0%}}' or '{{:.2f}}', got {fmt!r} "
+                         f"({type(error).__name__}: {error})") from None
 
 
 __all__ = ["ClaimFailed", "check", "say", "pct", "about", "span"]

@@ -295,6 +295,9 @@ def draw_dependency(ax, words, arcs, fontsize: float = 11, width: float | None =
     """
     _prepare(ax)
     ax.set_aspect("auto")
+    if isinstance(words, str):
+        raise TypeError(f"words must be a list of strings, got one string {words!r}: "
+                        "split it first, e.g. sentence.split()")
     words = list(words)
     if not words or not all(isinstance(w, str) for w in words):
         raise TypeError("words must be a non-empty list of strings")
@@ -645,10 +648,11 @@ def draw_stacked(ax, layers: int = 3, steps: int = 4, return_sequences: bool = T
     shortcut around every layer after the first: its input joins its output at a "+"
     (grey arrows). Returns the (layers, steps) grid of boxes.
     """
+    for value, name in ((layers, "layers"), (steps, "steps")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+            raise ValueError(f"{name} must be an integer from 1 to 12 (a drawing, not a "
+                             f"computation), got {value!r}")
     _prepare(ax)
-    layers, steps = int(layers), int(steps)
-    if layers < 1 or steps < 1:
-        raise ValueError(f"layers and steps must be at least 1, got {layers} and {steps}")
     dx = (1.6 if residual else 1.25) if dx is None else dx
     dy = (1.4 if residual else 1.0) if dy is None else dy
     size = (0.78, 0.5)
@@ -697,8 +701,12 @@ def draw_computation_order(ax, grid, title: str | None = None, shade: str = "ord
     """
     _prepare(ax)
     grid = np.asarray(grid)
+    if not np.issubdtype(grid.dtype, np.integer):
+        raise TypeError(f"grid must hold integers (when each cell is computed), got dtype {grid.dtype}")
     if grid.ndim != 2 or grid.size == 0:
         raise ValueError(f"grid must be a non-empty (layers, steps) array, got shape {grid.shape}")
+    if grid.shape[0] > 12 or grid.shape[1] > 24:
+        raise ValueError(f"grid must be at most 12 layers by 24 steps (a drawing), got shape {grid.shape}")
     if shade not in ("order", "wave"):
         raise ValueError(f"shade must be 'order' or 'wave', got {shade!r}")
     layers, steps = grid.shape

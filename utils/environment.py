@@ -24,13 +24,22 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     ``prefer="cpu"`` forces the CPU; the environment variable RNN_COURSE_DEVICE does too.
     """
+    if prefer is not None and not isinstance(prefer, str):
+        raise TypeError(f"prefer must be a device name such as 'cpu' or 'cuda', got {prefer!r}")
     choice = prefer or os.environ.get("RNN_COURSE_DEVICE")
-    if choice:
-        try:
-            return torch.device(choice)
-        except (RuntimeError, TypeError) as error:
-            raise ValueError(f"device must be a name such as 'cpu' or 'cuda', got {choice!r}") from error
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not choice:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(choice)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device must be a name such as 'cpu' or 'cuda', got {choice!r}") from error
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {choice!r} asks for GPU {device.index}, but this machine has "
+                         f"{torch.cuda.device_count()} GPU(s)")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {choice!r} asks for a GPU, but torch sees none here: use 'cpu' "
+                         "(or, on Colab, Runtime > Change runtime type > GPU)")
+    return device
 
 
 def setup(seed: int = 0, threads: int = 1, quiet: bool = False) -> torch.device:
@@ -42,8 +51,12 @@ def setup(seed: int = 0, threads: int = 1, quiet: bool = False) -> torch.device:
     """
     from .plotting import use_course_style
 
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or not 1 <= threads <= 1024:
+        raise ValueError(f"threads must be an integer from 1 to 1024 (torch's CPU threads), got {threads!r}")
+    if not isinstance(quiet, bool):
+        raise TypeError(f"quiet must be True or False, got {quiet!r}")
     seed_everything(seed)
-    torch.set_num_threads(threads)
+    torch.set_num_threads(int(threads))
     use_course_style()
     device = get_device()
     if not quiet:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import io
+import itertools
 import json
+import numbers
 import re
 
 import matplotlib.pyplot as plt
@@ -33,6 +35,37 @@ _BUTTON_SYMBOLS = {"fa fa-play fa-flip-horizontal": "◀", "fa fa-fast-backward"
                    "fa fa-step-backward": "|◀", "fa fa-step-forward": "▶|",
                    "fa fa-fast-forward": "▶▶|", "fa fa-minus": "−", "fa fa-plus": "+",
                    "fa fa-pause": "❚❚", "fa fa-play": "▶"}
+
+
+MAX_VALUES = 200
+"""Most values one exploration shows: each is a pre-rendered frame of the website's page."""
+
+
+def _expect_values(values, name: str) -> list:
+    """A finite, non-empty list of values (from a list, range, array or other iterable)."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list (or range or array) of values to explore, got "
+                        f"{type(values).__name__}")
+    values = list(itertools.islice(values, MAX_VALUES + 1))
+    if not values:
+        raise ValueError(f"{name} needs at least one value to explore")
+    if len(values) > MAX_VALUES:
+        raise ValueError(f"{name} has more than {MAX_VALUES} values: each is a frame drawn in "
+                         "advance for the website; explore fewer")
+    return values
+
+
+def _check_options(figsize, label, alt, interval_ms) -> None:
+    if (not isinstance(figsize, (tuple, list)) or len(figsize) != 2
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v <= 50
+                       for v in figsize)):
+        raise ValueError(f"figsize must be (width, height) in inches, each in (0, 50], got {figsize!r}")
+    for value, what in ((label, "label"), (alt, "alt")):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{what} must be a str or None, got {type(value).__name__}")
+    if isinstance(interval_ms, bool) or not isinstance(interval_ms, numbers.Integral) or interval_ms <= 0:
+        raise ValueError(f"interval_ms must be a positive integer (milliseconds per frame), "
+                         f"got {interval_ms!r}")
 
 
 def _offline_jshtml(html: str) -> str:
@@ -113,11 +146,12 @@ class Exploration:
 
     def __init__(self, draw, name: str, values, figsize=(6.4, 3.6), label: str | None = None,
                  initial=None, interval_ms: int = 600, alt: str | None = None):
-        values = list(values)
-        if not values:
-            raise ValueError(f"{name} needs at least one value to explore")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"name must be the parameter's name (a str), got {name!r}")
+        values = _expect_values(values, name)
         if not callable(draw):
-            raise TypeError("draw must be a function draw(fig, value)")
+            raise TypeError(f"draw must be a function draw(fig, value), got {type(draw).__name__}")
+        _check_options(figsize, label, alt, interval_ms)
         self.draw, self.name, self.values = draw, name, values
         self.figsize, self.label = figsize, label or name
         if initial is not None and initial not in values:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from .cells import LSTMCell, RecurrentCell
+from .cells import GatedCell, LSTMCell, RecurrentCell
 from .validate import expect_tensor
 
 
@@ -24,18 +24,21 @@ def trace_gates(cell: RecurrentCell, xs: torch.Tensor, state=None) -> dict:
     """Run ``cell`` over xs (B, T, D) and return {name: (B, T, J)} for every gate and state."""
     if not isinstance(cell, RecurrentCell):
         raise TypeError(f"cell must be one of the course's cells (utils.cells), got {type(cell).__name__}")
-    if not hasattr(cell, "gates"):
+    if not isinstance(cell, GatedCell):
         raise TypeError(f"{type(cell).__name__} has no gates to trace: use a GRU, simplified GRU "
                         "or LSTM cell")
     expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
+    if xs.shape[1] == 0:
+        raise ValueError(f"xs must hold at least one time step, got shape {tuple(xs.shape)}")
     xs = xs.to(dtype=cell.U.dtype, device=cell.U.device)
     if state is None:
         state = cell.init_state(xs.shape[0], xs.device, xs.dtype)
+    cell.check_step_inputs(xs[:, 0], state)          # the state too, once
     records: dict[str, list] = {}
-    for t in range(xs.shape[1]):
-        for name, value in cell.gates(xs[:, t], state).items():
+    for xp_t in cell.project(xs).unbind(1):          # (B, T, D) -> T x (B, G*J)
+        for name, value in cell.gates_from(xp_t, state).items():
             records.setdefault(name, []).append(value)
-        state = cell.step(xs[:, t], state)
+        state = cell.recur(xp_t, state)
         records.setdefault("h", []).append(cell.hidden(state))
         if isinstance(cell, LSTMCell):
             records.setdefault("c", []).append(state[1])

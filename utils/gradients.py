@@ -16,13 +16,16 @@ import numbers
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from .cells import RecurrentCell, RNNCell
 from .validate import (expect_choice, expect_integer, expect_positive_int, expect_positive_number,
                        expect_tensor)
 
 ACTIVATIONS = {"tanh": torch.tanh, "linear": lambda a: a, "relu": torch.relu}
+MAX_WEIGHTS = 10**8
+"""Most weights a random cell or a deep stack may hold (400-800 MB): beyond it, a typo."""
+MAX_STEPS = 10**5
+"""Most time steps (or layers) that one measurement runs through, one at a time."""
 
 
 class ActivationRNNCell(RNNCell):
@@ -36,9 +39,10 @@ class ActivationRNNCell(RNNCell):
         self.activation = expect_choice(activation, "activation", tuple(ACTIVATIONS))
         super().__init__(input_size, hidden_size)
 
-    def _step(self, x_t, h_prev):
-        a = F.linear(x_t, self.U) + F.linear(h_prev, self.W) + self.b
-        return ACTIVATIONS[self.activation](a)
+    def recur(self, xp_t, h_prev):
+        """One step from the projection xp_t = U x_t + b: f(xp_t + W h_{t-1})."""
+        self.check_recur_inputs(xp_t, h_prev)
+        return ACTIVATIONS[self.activation](torch.addmm(xp_t, h_prev, self.W.t()))   # (B, J)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", activation={self.activation!r}"
@@ -52,11 +56,15 @@ def random_rnn_cell(hidden_size: int = 64, input_size: int = 8, radius: float = 
     U ~ N(0, input_scale^2 / input_size), b = 0. The same seed gives the same W up to scale,
     so cells with different radii differ only in the size of W.
     """
-    expect_integer(seed, "seed")
+    _expect_seed(seed)
     expect_positive_number(input_scale, "input_scale")
     expect_positive_number(radius, "radius")
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a floating torch dtype such as torch.float64, got {dtype!r}")
+    J, D = expect_positive_int(hidden_size, "hidden_size"), expect_positive_int(input_size, "input_size")
+    if J * (J + D + 1) > MAX_WEIGHTS:
+        raise ValueError(f"hidden_size={J} and input_size={D} would make {J * (J + D + 1):,} "
+                         f"weights, more than {MAX_WEIGHTS:,}")
     with torch.random.fork_rng(devices=[]):      # leave the global torch generator alone
         cell = ActivationRNNCell(input_size, hidden_size, activation).to(dtype)
     generator = torch.Generator().manual_seed(int(seed))
@@ -106,6 +114,11 @@ def _check_cell_and_xs(cell, xs) -> None:
     for axis, what in ((0, "sequence"), (1, "time step")):
         if xs.shape[axis] == 0:
             raise ValueError(f"xs must hold at least one {what}, got shape {tuple(xs.shape)}")
+    if xs.shape[1] > MAX_STEPS:
+        raise ValueError(f"xs has {xs.shape[1]:,} time steps, more than {MAX_STEPS:,}: a "
+                         "measurement runs one step at a time; use a shorter sequence")
+    if not bool(torch.isfinite(xs).all()):
+        raise ValueError("xs must hold finite numbers, got NaN or inf: every norm would be NaN")
 
 
 @torch.no_grad()
@@ -184,6 +197,14 @@ def fit_decay_rate(norms, skip_last: int = 1) -> float:
     return float(np.exp(slope))
 
 
+def _expect_seed(seed) -> int:
+    """A seed for torch.Generator: a non-negative integer (below 2**63)."""
+    seed = expect_integer(seed, "seed")
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
+    return seed
+
+
 def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool = False,
                               gain: float = 1.0, batch_size: int = 16, seed: int = 0) -> np.ndarray:
     """||dL/dz_l|| at the input z_l of every layer l = 0..depth-1 of a stack of tanh layers.
@@ -193,8 +214,14 @@ def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool =
     """
     depth, width = expect_positive_int(depth, "depth"), expect_positive_int(width, "width")
     batch_size = expect_positive_int(batch_size, "batch_size")
+    if depth > MAX_STEPS or depth * width * (width + batch_size) > MAX_WEIGHTS:
+        raise ValueError(f"depth={depth:,}, width={width:,} and batch_size={batch_size:,} are too "
+                         f"large for a demonstration (at most {MAX_STEPS:,} layers and "
+                         f"{MAX_WEIGHTS:,} numbers in all)")
     expect_positive_number(gain, "gain")
-    seed = expect_integer(seed, "seed")
+    seed = _expect_seed(seed)
+    if not isinstance(residual, (bool, np.bool_)):
+        raise TypeError(f"residual must be True or False, got {residual!r}")
     generator = torch.Generator().manual_seed(seed)
     scale = gain / width ** 0.5
     layers = [torch.randn(width, width, generator=generator, dtype=torch.float64) * scale

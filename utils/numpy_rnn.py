@@ -21,12 +21,19 @@ from .validate import (expect_array, expect_float64, expect_positive_int, expect
                        expect_same_shape)
 
 PARAM_NAMES = ("U", "W", "b", "V", "b_y")
+MAX_PARAMS = 10**8
+"""Most parameters ``init_params`` makes (800 MB of float64): beyond it, a typo, not a model."""
+MAX_ENTRIES = 10**6
+"""Most entries ``numerical_gradient`` nudges (two calls of f each): a check, not a sweep."""
 
 
 def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float = 0.5) -> dict:
     """Random parameters for an RNN with D inputs, J hidden units and K outputs (float64)."""
     D, J, K = (expect_positive_int(v, name) for v, name in ((D, "D"), (J, "J"), (K, "K")))
     scale = expect_positive_number(scale, "scale")
+    if J * (D + J + K + 1) + K > MAX_PARAMS:
+        raise ValueError(f"D={D}, J={J}, K={K} would make {J * (D + J + K + 1) + K:,} parameters, "
+                         f"more than {MAX_PARAMS:,}: the teaching RNN is meant to be small")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator, e.g. np.random.default_rng(0); "
                         f"got {type(rng).__name__}")
@@ -40,7 +47,10 @@ def init_params(D: int, J: int, K: int, rng: np.random.Generator, scale: float =
 
 
 def check_params(params: dict) -> tuple[int, int, int]:
-    """Validate a parameter dict; return (D, J, K)."""
+    """Validate a parameter dict (finite float arrays of matching shapes); return (D, J, K)."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict {{name: array}} with keys {list(PARAM_NAMES)}, "
+                        f"got {type(params).__name__}")
     missing = [name for name in PARAM_NAMES if name not in params]
     if missing == ["b_y"] and "c" in params:
         raise ValueError("params names the output bias 'c'; the course now calls it 'b_y' "
@@ -52,15 +62,25 @@ def check_params(params: dict) -> tuple[int, int, int]:
     expect_array(params["b"], "b", shape=(J,))
     K = expect_array(params["V"], "V", ndim=2, shape=(None, J)).shape[0]
     expect_array(params["b_y"], "b_y", shape=(K,))
+    for name in PARAM_NAMES:
+        _expect_finite(params[name], name)
     return D, J, K
+
+
+def _expect_finite(x: np.ndarray, name: str) -> np.ndarray:
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} must hold finite numbers, got {int(np.isnan(x).sum())} NaN and "
+                         f"{int(np.isinf(x).sum())} infinite entries")
+    return x
 
 
 def softmax(s: np.ndarray) -> np.ndarray:
     """Softmax of the scores ``s`` over the last axis, shifted by the max for numerical safety.
-    s: (..., K) floats, K >= 1 -> the same shape, every row summing to 1."""
+    s: (..., K) finite floats, K >= 1 -> the same shape, every row summing to 1."""
     expect_array(s, "s", ndim=tuple(range(1, 33)))
     if s.shape[-1] == 0:
         raise ValueError(f"s must hold at least one score per row, got shape {s.shape}")
+    _expect_finite(s, "s (the scores)")
     z = np.exp(s - s.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
 
@@ -122,12 +142,15 @@ def _check_sequence(xs, h0, D: int, J: int) -> int:
     if T == 0:
         raise ValueError(f"xs must hold at least one time step, got shape {xs.shape}")
     expect_array(h0, "h0", shape=(J,))
+    _expect_finite(xs, "xs")
+    _expect_finite(h0, "h0")
     return T
 
 
 def check_probs(probs: np.ndarray) -> np.ndarray:
-    """probs (T, K): entries in [0, 1], every row summing to 1 (NaN rows pass: they show)."""
+    """probs (T, K): finite entries in [0, 1], every row summing to 1."""
     expect_array(probs, "probs", ndim=2)
+    _expect_finite(probs, "probs")
     sums = probs.sum(axis=1)
     bad = (probs < 0).any(axis=1) | (np.abs(sums - 1.0) > 1e-4)
     if bad.any():
@@ -209,6 +232,9 @@ def numerical_gradient(f, array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
         raise TypeError(f"f must be a function of no arguments returning the loss, got {type(f).__name__}")
     expect_float64(array, "array")
     eps = expect_positive_number(eps, "eps")
+    if array.size > MAX_ENTRIES:
+        raise ValueError(f"array has {array.size:,} entries, more than {MAX_ENTRIES:,}: finite "
+                         "differences call f twice per entry; check a smaller model")
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
         original = array[index]
@@ -220,6 +246,9 @@ def numerical_gradient(f, array: np.ndarray, eps: float = 1e-5) -> np.ndarray:
         finally:
             array[index] = original
         grad[index] = (plus - minus) / (2 * eps)
+        if not np.isfinite(grad[index]):
+            raise ValueError(f"f returned a non-finite loss ({plus!r}, {minus!r}) when entry "
+                             f"{index} was nudged: finite differences need a finite loss")
     return grad
 
 
@@ -234,11 +263,13 @@ def _number(value) -> float:
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """max |a - b| / max(|a| + |b|, tiny): near 1e-7 or below means 'equal' in float64.
-    a, b: arrays of one and the same (non-empty) shape; they are not broadcast."""
+    a, b: finite arrays of one and the same (non-empty) shape; they are not broadcast."""
     a, b = (_numeric_array(x, name) for x, name in ((a, "a"), (b, "b")))
     expect_same_shape(a, b, "a and b")
     if a.size == 0:
         raise ValueError(f"a and b must hold at least one entry, got shape {a.shape}")
+    _expect_finite(a, "a")
+    _expect_finite(b, "b")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
@@ -247,6 +278,7 @@ def gradient_check(params: dict, xs: np.ndarray, targets: np.ndarray, h0: np.nda
     """Compare BPTT's gradients with finite differences; returns {name: relative error}.
 
     params and h0 must be float64 (they are nudged by eps); xs (T, D), targets (T,), h0 (J,)."""
+    check_params(params)
     for name, array in (*((n, params.get(n)) for n in PARAM_NAMES if n in params), ("h0", h0)):
         expect_float64(array, name)
     _, grads = loss_and_gradients(params, xs, targets, h0)
@@ -258,6 +290,8 @@ def gradient_check(params: dict, xs: np.ndarray, targets: np.ndarray, h0: np.nda
 
 
 def _numeric_array(x, name: str) -> np.ndarray:
+    if isinstance(x, (dict, str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")

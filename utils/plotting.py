@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import numbers
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -36,6 +35,30 @@ def use_course_style() -> None:
         "figure.constrained_layout.use": True, "image.cmap": SEQUENTIAL,
         "lines.linewidth": 1.8, "animation.embed_limit": 40.0,
     })
+
+
+def _expect_axes(ax, name: str = "ax"):
+    """A matplotlib Axes (e.g. from plt.subplots()), checked before anything is drawn."""
+    if not isinstance(ax, mpl.axes.Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes (e.g. fig, ax = plt.subplots()), "
+                        f"got {type(ax).__name__}")
+    return ax
+
+
+def _expect_text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _expect_cmap(cmap):
+    """A colour map's name (e.g. "viridis") or a matplotlib Colormap."""
+    if isinstance(cmap, mpl.colors.Colormap):
+        return cmap
+    if not isinstance(cmap, str) or cmap not in mpl.colormaps:
+        raise ValueError(f"cmap must be the name of a matplotlib colour map such as "
+                         f"{SEQUENTIAL!r} or {DIVERGING!r}, got {cmap!r}")
+    return cmap
 
 
 def _as_float_array(values, name: str) -> np.ndarray:
@@ -103,6 +126,10 @@ def plot_history(histories: dict, ax=None, baselines: dict | None = None, smooth
                          f"each), got {histories if not isinstance(histories, dict) else len(histories)}")
     if not histories:
         raise ValueError("histories must hold at least one run {label: History}, got {}")
+    expect_positive_int(smooth_window, "smooth_window")
+    _expect_text(ylabel, "ylabel")
+    if ax is not None:
+        _expect_axes(ax)
     for label, h in histories.items():
         if not all(hasattr(h, name) for name in ("steps", "loss", "val_steps", "val_loss")):
             raise TypeError(f"histories[{label!r}] must be a utils.training.History (with steps, "
@@ -138,6 +165,9 @@ def heatmap(ax, values, xlabels=None, ylabels=None, cmap: str = DIVERGING, cente
     on 0 by default. NaN cells are left blank; the colour limits come from the finite values
     (+-max|value| when center_zero), so one NaN or inf does not distort them. A torch tensor
     is accepted (any device). xlabels / ylabels need one label per column / row."""
+    _expect_axes(ax)
+    cmap = _expect_cmap(cmap)
+    _expect_text(label, "label")
     values = _as_float_array(values, "values")
     if values.ndim != 2:
         raise ValueError(f"values must be 2-D (rows, columns), got shape {values.shape}")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .data import Vocab
+from .data import Vocab, sequence_pairs
+from .training import eval_mode, model_device
 from .validate import expect_positive_int, expect_positive_number, expect_tensor
 
 MAX_SAMPLES = 100_000
@@ -69,7 +70,6 @@ def check_model_and_vocab(model, vocab) -> None:
         raise TypeError(f"model must have a step(idx_t, state) method, got {type(model).__name__}")
 
 
-@torch.no_grad()
 def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100,
            temperature: float = 1.0, greedy: bool = False, top_k: int | None = None,
            reject_unk: bool = True, stop_at_eos: bool = True,
@@ -106,18 +106,14 @@ def sample(model, vocab: Vocab, n: int = 1, prompt: str = "", max_len: int = 100
     if not bos and not prompt:
         raise ValueError("with bos=False the first input is the prompt's first token: give a "
                          "prompt the model has seen in training, e.g. prompt='\\n' or 'ROMEO:\\n'")
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         return _sample(model, vocab, n, prompt, max_len, temperature, greedy, top_k, reject_unk,
                        stop_at_eos, generator, bos)
-    finally:
-        model.train(was_training)
 
 
 def _sample(model, vocab, n, prompt, max_len, temperature, greedy, top_k, reject_unk,
             stop_at_eos, generator, bos) -> list[str]:
-    device = model.device
+    device = model_device(model)
     state = None                                      # the zero state
     for token_id in vocab.encode(prompt, bos=bos):    # <BOS> first only when bos=True
         logits, state = model.step(torch.full((n,), token_id, dtype=torch.long, device=device), state)
@@ -147,10 +143,8 @@ def _sample(model, vocab, n, prompt, max_len, temperature, greedy, top_k, reject
     return [vocab.decode(seq) for seq in out]
 
 
-@torch.no_grad()
 def sequence_log_likelihood(model, vocab: Vocab, texts: list[str]) -> torch.Tensor:
     """log P(text + <EOS> | <BOS>) under the model, in nats, for each text. -> (N,)"""
-    from .data import sequence_pairs
     check_model_and_vocab(model, vocab)
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
         raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
@@ -159,12 +153,9 @@ def sequence_log_likelihood(model, vocab: Vocab, texts: list[str]) -> torch.Tens
     for text in texts:
         if not isinstance(text, str):
             raise TypeError(f"every text must be a string, got {type(text).__name__}")
-    inputs, targets = sequence_pairs(texts, vocab)
-    was_training = model.training
-    model.eval()
-    try:
-        logits, _ = model(inputs.to(model.device))
-    finally:
-        model.train(was_training)
-    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.to(model.device)[..., None])[..., 0]
-    return (logp * (targets.to(model.device) != vocab.pad_id)).sum(dim=1).cpu()
+    device = model_device(model)
+    inputs, targets = (t.to(device) for t in sequence_pairs(texts, vocab))
+    with eval_mode(model):
+        logits, _ = model(inputs)                                          # (N, T, K)
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets[..., None])[..., 0]
+    return (logp * (targets != vocab.pad_id)).sum(dim=1).cpu()

@@ -9,7 +9,7 @@ Two tasks whose labels depend on what comes LATER in the sequence:
       chars, labels = remove_spaces("To be, or not to be")   # 'tobeornottobe', [0,1,0,1,0,1,...]
       data = WordBoundaryData(load_shakespeare(), seq_len=48)
       model = SequenceTagger(data.vocab_size, 2, bidirectional=True)
-      train(model, data.batches(), steps=300, loss_fn=tagging_loss)
+      train(model, data.batches(), steps=300, loss_fn=training.tagging_loss)
       tagging_accuracy(model, *data.val)
 
 * A controlled synthetic task. Random tokens; the label at t is the token at t + k.
@@ -18,20 +18,22 @@ Two tasks whose labels depend on what comes LATER in the sequence:
       task = LookaheadTask(k=2)
       ids, labels = task.sample(64, generator=g)   # (64, T), (64, T); -100 where t+k is off the end
 
-Labels of -100 (``IGNORE``) are skipped by the loss and by the accuracy.
+Labels of -100 (``IGNORE``, from ``utils.training``) are skipped by the loss
+(``training.tagging_loss``) and by the accuracy. ``marked_html`` shows a tagger's spaces
+with its mistakes marked.
 """
 from __future__ import annotations
 
+import html
 import numbers
 import re
 
 import torch
-from torch.nn import functional as F
 
-from .data import Vocab
+from .data import MAX_TOKENS, Vocab
+from .training import IGNORE, eval_mode, model_device
 from .validate import expect_positive_int, expect_tensor
 
-IGNORE = -100  # label of positions that are not scored (F.cross_entropy's ignore_index)
 
 
 # --- word boundaries in real text ----------------------------------------------------------
@@ -44,6 +46,8 @@ def remove_spaces(text: str, lowercase: bool = True) -> tuple[str, list[int]]:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
+    if not isinstance(lowercase, bool):
+        raise TypeError(f"lowercase must be True or False, got {lowercase!r}")
     words = re.findall(r"[A-Za-z']+", text.lower() if lowercase else text)
     words = [w.strip("'") for w in words]
     words = [w for w in words if w]
@@ -53,10 +57,9 @@ def remove_spaces(text: str, lowercase: bool = True) -> tuple[str, list[int]]:
 
 def restore_spaces(chars: str, labels) -> str:
     """Insert a space after every character labelled 1: the inverse of ``remove_spaces``."""
-    labels = [int(x) for x in labels]
-    if len(labels) != len(chars):
-        raise ValueError(f"need one label per character: {len(chars)} characters, "
-                         f"{len(labels)} labels")
+    if not isinstance(chars, str):
+        raise TypeError(f"chars must be a string, got {type(chars).__name__}")
+    labels = _tags(labels, "labels", length=len(chars))
     return "".join(ch + (" " if lab == 1 else "") for ch, lab in zip(chars, labels)).rstrip()
 
 
@@ -70,10 +73,7 @@ def segmentation_slips(chars: str, predicted, truth) -> tuple[list[str], list[st
     >>> segmentation_slips("tobeornot", [0, 0, 0, 1, 0, 1, 0, 0, 1], [0, 1, 0, 1, 0, 1, 0, 0, 1])
     ([], ['tobe'])
     """
-    predicted, truth = [int(x) for x in predicted], [int(x) for x in truth]
-    if not len(predicted) == len(truth) == len(chars):
-        raise ValueError(f"need one prediction and one label per character: {len(chars)} "
-                         f"characters, {len(predicted)} predictions, {len(truth)} labels")
+    predicted, truth = _tags_of(chars, predicted, truth)
     ends = [i for i, t in enumerate(truth) if t == 1]
     if truth and (not ends or ends[-1] != len(chars) - 1):
         ends.append(len(chars) - 1)                  # the text ends a word
@@ -84,6 +84,57 @@ def segmentation_slips(chars: str, predicted, truth) -> tuple[list[str], list[st
     joined = [chars[starts[k]:ends[k + 1] + 1] for k in range(len(ends) - 1)
               if predicted[ends[k]] == 0 and not cut[k] and not cut[k + 1]]
     return split, joined
+
+
+MISSED_SPACE = '<b style="color:#0072B2">‸</b>'   # blue caret: a space the tagger missed
+WRONG_SPACE = '<b style="color:#D55E00">␣</b>'    # orange open box: a space where none is
+
+
+def marked_html(letters: str, predicted, truth) -> str:
+    """The letters with the tagger's spaces, as HTML, its mistakes marked: a space after a
+    letter where both the tagger and the truth put one, an orange ␣ where only the tagger
+    does, a blue ‸ where only the truth does. The letters are HTML-escaped.
+
+    >>> marked_html("tobe", [0, 1, 0, 0], [0, 1, 0, 1])
+    'to be<b style="color:#0072B2">‸</b>'
+    """
+    predicted, truth = _tags_of(letters, predicted, truth)
+    out = []
+    for letter, p, t in zip(letters, predicted, truth):
+        out.append(html.escape(letter))
+        if p and t:
+            out.append(" ")
+        elif p:
+            out.append(WRONG_SPACE)
+        elif t:
+            out.append(MISSED_SPACE)
+    return "".join(out)
+
+
+def _tags_of(letters, predicted, truth) -> tuple[list[int], list[int]]:
+    """The predicted and true tags of a string of letters, one of each per letter."""
+    if not isinstance(letters, str):
+        raise TypeError(f"letters must be a string, got {type(letters).__name__}")
+    predicted, truth = _tags(predicted, "predicted"), _tags(truth, "truth")
+    if not len(predicted) == len(truth) == len(letters):
+        raise ValueError(f"need one prediction and one label per letter: {len(letters)} letters, "
+                         f"{len(predicted)} predictions, {len(truth)} labels")
+    return predicted, truth
+
+
+def _tags(tags, name: str, length: int | None = None) -> list[int]:
+    """0/1 word-end tags from a list, array or tensor (``length`` of them, if given)."""
+    tags = tags.tolist() if hasattr(tags, "tolist") else tags
+    if isinstance(tags, (str, bytes)) or not hasattr(tags, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of 0/1 tags, got {type(tags).__name__}")
+    tags = list(tags)
+    if length is not None and len(tags) != length:
+        raise ValueError(f"need one label per character: {length} characters, "
+                         f"{len(tags)} {name}")
+    bad = [t for t in tags if isinstance(t, float) or t not in (0, 1)]
+    if bad:
+        raise ValueError(f"{name} must hold 0/1 tags (1: a word ends here), got {bad[:5]}")
+    return [int(t) for t in tags]
 
 
 class WordBoundaryData:
@@ -182,6 +233,9 @@ class LookaheadTask:
     def sample(self, n: int, generator: torch.Generator | None = None):
         """n sequences -> (ids (n, T), labels (n, T)), int64; labels[:, t] = ids[:, t + k]."""
         n = expect_positive_int(n, "n")
+        if n * self.length > MAX_TOKENS:
+            raise ValueError(f"n * length must be at most {MAX_TOKENS:,} token ids, got "
+                             f"{n:,} * {self.length:,}: use fewer or shorter sequences")
         ids = torch.randint(self.vocab_size, (n, self.length), generator=generator)
         return ids, lookahead_labels(ids, self.k)
 
@@ -192,46 +246,57 @@ class LookaheadTask:
 
 
 # --- loss and accuracy ---------------------------------------------------------------------
-def tagging_loss(model, batch) -> torch.Tensor:
-    """Mean cross-entropy over the scored positions. batch: (ids (B, T), labels (B, T))."""
-    ids, labels = batch
-    device = next(model.parameters()).device
-    logits = model(ids.to(device))
-    return F.cross_entropy(logits.flatten(0, 1), labels.to(device).flatten(), ignore_index=IGNORE)
-
-
-@torch.no_grad()
 def tag_predictions(model, ids: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """The most likely tag at every position: ids (N, T) -> (N, T), in eval mode."""
     expect_tensor(ids, "ids", ndim=2, floating=False)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    out = torch.cat([model(ids[s:s + batch_size].to(device)).argmax(-1).cpu()
-                     for s in range(0, len(ids), batch_size)])
-    model.train(was_training)
-    return out
+    if ids.shape[0] == 0:
+        raise ValueError(f"ids must hold at least one sequence, got shape {tuple(ids.shape)}")
+    batch_size = expect_positive_int(batch_size, "batch_size")
+    device = model_device(model)
+    with eval_mode(model):
+        return torch.cat([model(ids[s:s + batch_size].to(device)).argmax(-1).cpu()
+                          for s in range(0, len(ids), batch_size)])
 
 
 def tagging_accuracy(model, ids: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of scored positions (label != IGNORE) tagged correctly."""
-    expect_tensor(labels, "labels", shape=tuple(ids.shape), floating=False)
-    keep = labels != IGNORE
+    keep = _scored(model, ids, labels)
     if not keep.any():
         raise ValueError("no position is scored: every label is IGNORE")
     return float((tag_predictions(model, ids)[keep] == labels[keep]).float().mean())
 
 
+def _scored(model, ids, labels) -> torch.Tensor:
+    """Checks ids (N, T) and labels (N, T) in [0, model.num_tags) or IGNORE; -> the mask
+    of scored positions."""
+    expect_tensor(ids, "ids", ndim=2, floating=False)
+    expect_tensor(labels, "labels", shape=tuple(ids.shape), floating=False)
+    keep = labels != IGNORE
+    num_tags = getattr(model, "num_tags", None)
+    if num_tags is not None and keep.any() and (
+            int(labels[keep].min()) < 0 or int(labels[keep].max()) >= num_tags):
+        raise ValueError(f"labels must lie in [0, {num_tags}) (the model's tags) or be IGNORE, "
+                         f"got values from {int(labels[keep].min())} to {int(labels[keep].max())}")
+    return keep
+
+
 def accuracy_by_position(model, ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Accuracy at each position t over the batch (NaN where nothing is scored): (T,)."""
-    expect_tensor(labels, "labels", shape=tuple(ids.shape), floating=False)
-    keep = (labels != IGNORE).float()
+    keep = _scored(model, ids, labels).float()
     right = (tag_predictions(model, ids) == labels).float() * keep
     return right.sum(0) / keep.sum(0)
 
 
 def boundary_f1(predicted: torch.Tensor, labels: torch.Tensor) -> float:
-    """F1 score of the word-end tag (1): the harmonic mean of precision and recall."""
+    """F1 score of the word-end tag (1): the harmonic mean of precision and recall.
+    predicted, labels: integer tensors of tags, the same number of each (any shape)."""
+    for tags, name in ((predicted, "predicted"), (labels, "labels")):
+        expect_tensor(tags, name, floating=False)
+        if tags.numel() == 0:
+            raise ValueError(f"{name} must hold at least one tag, got shape {tuple(tags.shape)}")
+        if bool(((tags != 0) & (tags != 1)).any()):
+            raise ValueError(f"{name} must hold 0/1 tags (1: a word ends here), got "
+                             f"{sorted(set(tags.flatten().tolist()) - {0, 1})[:5]}")
     predicted, labels = predicted.flatten(), labels.flatten()
     if predicted.shape != labels.shape:
         raise ValueError(f"predicted and labels must have the same number of tags, got "
@@ -243,5 +308,5 @@ def boundary_f1(predicted: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 __all__ = ["IGNORE", "remove_spaces", "restore_spaces", "segmentation_slips", "WordBoundaryData",
-           "LookaheadTask", "lookahead_labels", "tagging_loss", "tag_predictions",
+           "LookaheadTask", "lookahead_labels", "tag_predictions", "marked_html",
            "tagging_accuracy", "accuracy_by_position", "boundary_f1"]

@@ -29,16 +29,19 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .data import MAX_TOKENS
 from .models import SequenceClassifier
-from .plotting import COLORS, CYCLE
-from .training import model_device, train
-from .validate import expect_choice, expect_positive_int, expect_positive_number, expect_tensor
+from .plotting import COLORS, CYCLE, smooth
+from .training import classification_loss, eval_mode, model_device, train
+from .validate import (expect_choice, expect_device, expect_positive_int, expect_positive_number,
+                       expect_tensor)
 
 
 RECALL_RECIPE = {"lr": 1e-2, "steps": 400, "clip_norm": 1.0, "hidden_size": 32,
                  "embedding_dim": 16, "batch_size": 64}
-"""The one training recipe of the recall comparisons: Adam(lr), ``steps`` batches of fresh
-sequences, clipping by global norm, J hidden units, E-dimensional embeddings."""
+"""The one training recipe of the recall comparisons: Adam(lr) at a constant rate (no
+weight decay, no schedule: not train()'s defaults), ``steps`` batches of fresh sequences,
+clipping by global norm, J hidden units, E-dimensional embeddings."""
 
 
 def _expect_distance(distance) -> int:
@@ -47,8 +50,6 @@ def _expect_distance(distance) -> int:
     return int(distance)
 
 
-MAX_TOKENS = 10**8
-"""Most token ids ``RecallTask.sample`` makes at once (n * (distance + 2)): 800 MB of int64."""
 
 
 def _expect_task(task):
@@ -149,30 +150,14 @@ class RecallTask:
         return " ".join(out)
 
 
-def classification_loss(model, batch) -> torch.Tensor:
-    """Mean cross-entropy of a many-to-one model. batch: (ids (B, T), labels (B,))."""
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise TypeError(f"batch must be a pair (ids (B, T), labels (B,)), got {type(batch).__name__}")
-    ids, labels = batch
-    device = model_device(model)
-    _expect_ids_and_labels(ids, labels, float("inf"), float("inf"))
-    logits = model(ids.to(device))
-    expect_tensor(logits, "the model's output", shape=(ids.shape[0], None), floating=True)
-    _expect_ids_and_labels(ids, labels, float("inf"), logits.shape[-1])
-    return F.cross_entropy(logits, labels.to(device))
-
-
-@torch.no_grad()
 def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
                     seed: int = 10_000) -> float:
     """Share of ``n`` fresh sequences (own generator, ``seed``) whose key the model recalls."""
     device = model_device(model)
     task = _expect_task(task)
     ids, labels = task.sample(n, distance, torch.Generator().manual_seed(_expect_seed(seed)))
-    was_training = model.training
-    model.eval()
-    predictions = model(ids.to(device)).argmax(dim=-1).cpu()
-    model.train(was_training)
+    with eval_mode(model):
+        predictions = model(ids.to(device)).argmax(dim=-1).cpu()
     return float((predictions == labels).float().mean())
 
 
@@ -210,11 +195,13 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None,
                  embedding_dim: int = RECALL_RECIPE["embedding_dim"],
                  batch_size: int = RECALL_RECIPE["batch_size"],
                  clip_norm: float | None = RECALL_RECIPE["clip_norm"], seed: int = 0,
-                 backend: str = "torch", init=None):
+                 backend: str = "torch", init=None, device=None):
     """Train a fresh ``SequenceClassifier`` on the recall task at one distance.
 
-    Adam(lr), ``steps`` batches of fresh sequences, clipping by norm (defaults: RECALL_RECIPE).
+    Adam(lr) at a constant rate, ``steps`` batches of fresh sequences, clipping by norm
+    (defaults: RECALL_RECIPE).
     ``init(model)``, if given, runs after the model is built (e.g. ``gate_bias("gru", -2.0)``).
+    device: where the model trains (default: the CPU); the same seed gives the same model.
     -> (model, History)
     """
     task = _expect_task(task)
@@ -226,16 +213,19 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None,
                                embedding_dim=embedding_dim, backend=backend)
     if init is not None:
         init(model)
+    model.to(expect_device(device))
     history = train(model, task.batches(distance, batch_size), steps=steps, lr=lr,
-                    loss_fn=classification_loss, clip_norm=clip_norm, seed=seed)
+                    loss_fn=classification_loss, clip_norm=clip_norm, seed=seed,
+                    weight_decay=0.0, schedule="constant")
     return model, history
 
 
 def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps"], seed=0,
-                         task: RecallTask | None = None, n_test: int = 1000,
+                         task: RecallTask | None = None, n_test: int = 1000, device=None,
                          **train_kwargs) -> dict:
     """For every distance and seed: train a fresh model (``train_recall``), test it on fresh
-    sequences. ``seed``: one int or a list of ints. Extra keyword arguments go to train_recall.
+    sequences. ``seed``: one int or a list of ints; ``device`` where the models train.
+    Extra keyword arguments go to train_recall.
 
     Returns {"cell", "distances" (n_d,), "seeds", "accuracy" (n_seeds, n_d), "mean" (n_d,),
     "loss" (n_seeds, n_d, steps) training loss per step (NaN after a diverged run stops),
@@ -264,12 +254,31 @@ def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps
     start = time.perf_counter()
     for i, s in enumerate(seeds):
         for j, d in enumerate(distances):
-            model, history = train_recall(cell, d, task, steps=steps, seed=s, **train_kwargs)
+            model, history = train_recall(cell, d, task, steps=steps, seed=s, device=device,
+                                          **train_kwargs)
             accuracy[i, j] = recall_accuracy(model, task, d, n=n_test, seed=10_000 + s)
             losses[i, j, :len(history.loss)] = history.loss
     return {"cell": cell, "distances": np.array(distances), "seeds": seeds, "accuracy": accuracy,
             "mean": accuracy.mean(axis=0), "loss": losses, "chance": task.chance,
             "steps": steps, "seconds": time.perf_counter() - start}
+
+
+def leaves_plateau(losses, task: RecallTask, fraction: float = 0.5,
+                   window: int = 20) -> int | None:
+    """The step at which a recall run leaves the plateau: the first step (counted from 1)
+    whose smoothed training loss (trailing mean over ``window`` steps) is below
+    ``fraction`` * log(n_keys), the loss of guessing the key at chance. None: never.
+
+    losses: (steps,) the training loss per step (NaN after a run stopped), e.g. a row of
+    ``accuracy_vs_distance(...)["loss"]`` or ``history.loss``.
+    """
+    task = _expect_task(task)
+    fraction = expect_positive_number(fraction, "fraction")
+    if fraction >= 1:
+        raise ValueError(f"fraction must lie in (0, 1): a share of the chance-level loss "
+                         f"log({task.n_keys}), got {fraction!r}")
+    below = np.flatnonzero(smooth(losses, window) < fraction * np.log(task.n_keys))
+    return int(below[0]) + 1 if below.size else None
 
 
 def plot_accuracy_vs_distance(sweeps: dict, ax=None, title: str | None = None):
@@ -291,6 +300,9 @@ def plot_accuracy_vs_distance(sweeps: dict, ax=None, title: str | None = None):
         if acc.ndim != 2 or acc.shape[1] != n_d or acc.shape[0] == 0:
             raise ValueError(f"sweeps[{label!r}]['accuracy'] must be (n_seeds, {n_d}), one column "
                              f"per distance, got shape {acc.shape}")
+        if not np.isfinite(acc).all():
+            raise ValueError(f"sweeps[{label!r}]['accuracy'] must be finite, got "
+                             f"{int((~np.isfinite(acc)).sum())} NaN or inf values")
     chances = {float(sweep["chance"]) for sweep in sweeps.values()}
     if len(chances) > 1:
         raise ValueError(f"every sweep must have the same chance level (the same task), got "
@@ -331,5 +343,5 @@ def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
     return grad.norm(dim=-1).mean(dim=0).cpu().numpy()
 
 
-__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "classification_loss", "recall_accuracy",
+__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "recall_accuracy",
            "train_recall", "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]

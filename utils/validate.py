@@ -105,3 +105,17 @@ def expect_choice(value, name: str, choices) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+def expect_device(device) -> torch.device:
+    """A torch device from a name or a device; None means the CPU. A CUDA device must exist."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got "
+                         f"{device!r}") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but this machine has no CUDA device")
+    return device

@@ -26,7 +26,7 @@ def sample_name(model, vocab, max_len, temperature, generator,
         logits = logits[0] / temperature     # scale the logits, (K,)
         if reject_unk:
             logits[vocab.unk_id] = float("-inf")   # probability 0
-        probs = F.softmax(logits, dim=-1)
+        probs = F.softmax(logits, dim=-1).cpu()   # the generator draws on the CPU
         token = torch.multinomial(probs, 1, generator=generator)   # (1,)
         if token.item() == vocab.eos_id:
             break

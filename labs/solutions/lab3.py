@@ -52,7 +52,8 @@ def train_recall(model, task, distance, steps, clip, lr, generator):
     losses = []
     for _ in range(steps):
         ids, labels = task.sample(32, distance, generator)
-        loss = F.cross_entropy(model(ids), labels)
+        logits = model(ids)                      # (32, n_keys)
+        loss = F.cross_entropy(logits, labels.to(logits.device))
         optimizer.zero_grad()
         loss.backward()
         if clip is not None:

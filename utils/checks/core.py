@@ -30,12 +30,23 @@ clipping). A ``PropertyCheck`` runs a list of ``Probe``s instead of comparing ca
 probe calls the learner's function in a situation built to expose one mistake and raises
 ``CheckFailed`` naming it (see ``utils/checks/lab2.py``). Stubs, errors in the learner's
 code, a missing return value and the final box work as above.
+
+After the framework, what the labs' checks share, written once:
+
+* outputs with one row per step (Labs 1, 4, 5): ``explain_by_row``, ``rows_shape_hint``;
+* random inputs for the cases (Labs 3-7): ``random_cell``, ``random_torch_module``,
+  ``random_state``, ``random_inputs``;
+* the numpy cells (Labs 4, 5): ``CELL_SIZES`` with ``fixture_cases``, ``gate_weights`` and
+  its ``weight_mix_ups``;
+* converting torch.nn weights (Labs 4, 5): ``conversion_check`` (cases, shape hints and error
+  hints), ``block_order_mistakes``, ``torch_layout_mistakes``.
 """
 from __future__ import annotations
 
 import ast
 import copy
 import html
+import itertools
 import inspect
 import linecache
 import numbers
@@ -749,20 +760,6 @@ def use_learner_or_reference(fn, check: Check) -> Callable:
     return check.reference
 
 
-def random_recurrent_module(module_class, rng, D: int, J: int, num_layers: int = 1):
-    """A float64 ``torch.nn.RNN/GRU/LSTM`` (batch-first) whose weights and BOTH biases are
-    drawn from the numpy generator ``rng`` in [-2/sqrt(J), 2/sqrt(J)], so every term of a
-    learner's conversion is observable; the global torch generator is not touched."""
-    import torch
-    with torch.random.fork_rng(devices=[]):
-        module = module_class(D, J, num_layers=num_layers, batch_first=True).double()
-    bound = 2.0 / J ** 0.5
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
-    return module
-
-
 class HintedCheck(Check):
     """A ``Check`` that explains more: hints for errors raised by the learner's code, hints
     for a wrong structure, a tip for inputs changed in place, and renamed parts.
@@ -786,11 +783,15 @@ class HintedCheck(Check):
 
     def _run_case(self, fn, case: Case) -> None:
         try:
-            super()._run_case(fn, case)
+            self._run_one(fn, case)
         except CheckFailed as failure:
             if failure.attempted:
                 failure.message = self._explain(failure.message, fn)
             raise
+
+    def _run_one(self, fn, case: Case) -> None:
+        """One case, without the hints (a subclass may run it differently)."""
+        super()._run_case(fn, case)
 
     def _explain(self, message: str, fn) -> str:
         table = self.hints if message.startswith("Your code raised") else self.structure_hints
@@ -804,6 +805,12 @@ class HintedCheck(Check):
             message = message.replace(old, new)
         return message
 
+
+def renamed_pair(first: str, second: str, both: str) -> dict:
+    """``renames`` for an output holding a pair (an LSTM state), whose parts the core calls
+    `value 1` and `value 2`: e.g. ``renamed_pair("`h_n`", "`c_n`", "h_n, c_n")``."""
+    return {"`value 1`": first, "`value 2`": second, "(value 1, value 2)": f"({both})",
+            "value 1, value 2": both}
 
 # --- checks of what a function does ------------------------------------------------------------
 @dataclass
@@ -883,3 +890,236 @@ class PropertyCheck(Check):
                                   "missing?")
             return got
         return call
+
+
+# --- what the recurrent labs share (Labs 1-7) --------------------------------------------------
+def explain_by_row(first: str, later: str) -> Callable:
+    """An ``explain`` for outputs holding one row per step: ``first`` when row 0 is already
+    wrong (the step itself), ``later`` when only a later row is (the carry; ``{row}`` is the
+    first wrong one)."""
+    def explain(case: Case, leaves: list[_Leaf]) -> str:
+        row = min((t for leaf in leaves for t in range(len(leaf.got))
+                   if not values_match(leaf.got[t], leaf.expected[t])), default=None)
+        if row is None:
+            return ""
+        return first if row == 0 else later.format(row=row)
+    return explain
+
+
+def rows_shape_hint(extra_row: str, one_row: str, columns: str) -> Callable:
+    """A ``shape_hint`` for outputs holding one row per step, (T, J): ``extra_row`` for
+    (T + 1, J), ``one_row`` for (J,), ``columns`` for (T, D); ``{name}`` is the output."""
+    def hint(name, got, expected, sizes) -> str:
+        T, D, J = sizes["T"], sizes["D"], sizes["J"]
+        if got == (T + 1, J):
+            return extra_row.format(name=name)
+        if got == (J,):
+            return one_row
+        if got == (T, D) and D != J:
+            return columns.format(name=name)
+        return ""
+    return hint
+
+
+def same_shape_parts(leaves: list[_Leaf]) -> list[tuple]:
+    """(name, got, expected) of every tensor leaf, detached; [] when a shape differs."""
+    parts = [(leaf.name, leaf.got.detach(), leaf.expected.detach()) for leaf in leaves]
+    return parts if all(got.shape == expected.shape for _, got, expected in parts) else []
+
+
+def gate_blocks(kind: str) -> int:
+    """G, the number of row blocks of a cell's U, W and b: 1 (rnn), 3 (gru), 4 (lstm)."""
+    from ..cells import CELLS
+    return len(CELLS[kind].gate_names)
+
+
+def fill_uniform(module, rng: np.random.Generator, bound: float):
+    """Draw every parameter of a float64 torch module from ``rng``, uniform in [-bound, bound]."""
+    import torch
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
+    return module
+
+
+def random_cell(kind: str, D: int, J: int, rng: np.random.Generator):
+    """A float64 course cell (``utils.cells``), weights drawn from ``rng`` in [-2/sqrt(J),
+    2/sqrt(J)] (wider than the default: clearer differences); the torch RNG is not touched."""
+    import torch
+    from ..cells import make_cell
+    with torch.random.fork_rng(devices=[]):
+        cell = make_cell(kind, D, J).double()
+    return fill_uniform(cell, rng, 2.0 / J ** 0.5)
+
+
+def random_torch_module(kind: str, rng: np.random.Generator, D: int, J: int,
+                        num_layers: int = 1, bidirectional: bool = False, bound=None):
+    """A float64 batch-first ``torch.nn.RNN/GRU/LSTM`` whose weights and BOTH biases are drawn
+    from ``rng`` in [-bound, bound] (default 2/sqrt(J)), so every term of a learner's
+    conversion is observable; the global torch generator is not touched."""
+    import torch
+    from ..cells import CELLS
+    with torch.random.fork_rng(devices=[]):
+        module = CELLS[kind].torch_class(D, J, num_layers=num_layers, batch_first=True,
+                                         bidirectional=bidirectional).double()
+    return fill_uniform(module, rng, 2.0 / J ** 0.5 if bound is None else bound)
+
+
+def random_state(kind: str, shape: tuple, rng: np.random.Generator):
+    """A non-zero state of ``shape`` ((B, J), or PyTorch's (L, B, J)): h in [-0.8, 0.8], and
+    for an LSTM the pair (h, c) with c drawn from N(0, 1)."""
+    import torch
+    h = torch.from_numpy(rng.uniform(-0.8, 0.8, size=shape))
+    if kind == "lstm":
+        return h, torch.from_numpy(rng.normal(0.0, 1.0, size=shape))
+    return h
+
+
+def random_inputs(rng: np.random.Generator, B: int, T: int, D: int):
+    """xs (B, T, D), float64, drawn from N(0, 1)."""
+    import torch
+    return torch.from_numpy(rng.normal(size=(B, T, D)))
+
+
+# --- the numpy cells of Labs 4 and 5 ----------------------------------------------------------
+CELL_SIZES = (  # the five cases: T steps of D inputs, J hidden units
+    dict(T=5, D=3, J=4, label="non-square sizes"),
+    dict(T=1, D=1, J=2, label="one step with one input (T=1, D=1)"),
+    dict(T=6, D=4, J=4, label="as many inputs as hidden units (square U)"),
+    dict(T=4, D=2, J=3, label="large inputs", large=True),
+    dict(T=7, D=5, J=6, label="other non-square sizes"),
+)
+
+
+def fixture_cases(fixture: Callable, arguments, letters: str) -> Callable:
+    """make_cases(rng): for each of CELL_SIZES, ``fixture(rng, T, D, J, large) -> dict`` and
+    the arguments taken from it, {argument: fixture key} (a list: the same names)."""
+    keys = arguments if isinstance(arguments, dict) else {name: name for name in arguments}
+
+    def make_cases(rng: np.random.Generator) -> list[Case]:
+        cases = []
+        for spec in CELL_SIZES:
+            f = fixture(rng, spec["T"], spec["D"], spec["J"], spec.get("large", False))
+            cases.append(Case({arg: f[key] for arg, key in keys.items()},
+                              {k: spec[k] for k in letters}, spec["label"]))
+        return cases
+    return make_cases
+
+
+def gate_weights(params: dict, gate: str, transpose_W=False, transpose_U=False, swap_UW=False):
+    """(U, W, b) of one gate of a numpy params dict ("U_f", "W_f", "b_f", ...), with a weight
+    mix-up switched on if asked: W or U transposed, or U and W swapped."""
+    U, W, b = params[f"U_{gate}"], params[f"W_{gate}"], params[f"b_{gate}"]
+    if transpose_W:
+        W = W.T
+    if transpose_U:
+        U = U.T
+    return (W, U, b) if swap_UW else (U, W, b)
+
+
+def weight_mix_ups(variant: Callable, gate: str, state: str) -> list[Mistake]:
+    """The three mix-ups of ``gate_weights``, made by ``variant(*args, <switch>=True)``;
+    ``state`` names what W multiplies (e.g. "hidden state h_prev")."""
+    h = state.split()[-1]
+    return [
+        Mistake(f"`W_*` is used transposed: `{h} @ W_{gate}` computes W_{gate}ᵀ {h}. Use "
+                f"`W_{gate} @ {h}`.", lambda *a: variant(*a, transpose_W=True)),
+        Mistake(f"`U_*` is used transposed: `x_t @ U_{gate}` computes U_{gate}ᵀ x_t. Use "
+                f"`U_{gate} @ x_t`.", lambda *a: variant(*a, transpose_U=True)),
+        Mistake("`U_*` and `W_*` are swapped: `U_*` multiplies the input x_t, `W_*` the previous "
+                f"{state}.", lambda *a: variant(*a, swap_UW=True)),
+    ]
+
+
+# --- converting layer 0 of a torch.nn.GRU or LSTM (Labs 4 and 5) --------------------------------
+TORCH_SPECS = (  # D, J, layers, label
+    (3, 4, 1, "non-square sizes"),
+    (5, 2, 1, "more inputs than hidden units"),
+    (4, 4, 1, "as many inputs as hidden units (D = J)"),
+    (2, 3, 2, "two layers: convert layer 0"),
+)
+
+
+def torch_module_cases(kind: str, argument: str) -> Callable:
+    """make_cases(rng): a random torch.nn module of ``kind`` as ``argument``, per TORCH_SPECS."""
+    G = gate_blocks(kind)
+
+    def make_cases(rng: np.random.Generator) -> list[Case]:
+        return [Case({argument: random_torch_module(kind, rng, D, J, layers)},
+                     {"D": D, "J": J, f"{G}J": G * J}, label)
+                for D, J, layers, label in TORCH_SPECS]
+    return make_cases
+
+
+def torch_weight_hints(module: str) -> list[tuple]:
+    """``hints`` for errors raised while reading layer 0 of the argument ``module`` ("gru")."""
+    return [
+        (r"numpy\(\) on Tensor that requires grad",
+         "The weights are parameters that require gradients: detach them before converting, "
+         f"`{module}.weight_ih_l0.detach().numpy()`."),
+        (r"has no attribute '(weight|bias)_(ih|hh)'",
+         "PyTorch numbers the layers: the first layer's arrays are `weight_ih_l0`, "
+         "`weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0`."),
+        (r"AttributeError", f"`{module}` is a `torch.nn.{module.upper()}`: its first layer's "
+                            f"arrays are `{module}.weight_ih_l0`, `{module}.weight_hh_l0`, "
+                            f"`{module}.bias_ih_l0` and `{module}.bias_hh_l0`; its hidden size J "
+                            f"is `{module}.hidden_size`."),
+    ]
+
+
+def torch_weight_shape_hint(G: int, whole_stack: str, stacked: str) -> Callable:
+    """The ``shape_hint`` of a converter of a module with G row blocks: ``whole_stack`` for
+    all blocks taken at once, ``stacked`` names what PyTorch stacks along the rows."""
+    def hint(name, got, expected, sizes) -> str:
+        J, D = sizes["J"], sizes["D"]
+        if got in ((G * J, D), (G * J, J), (G * J,)):
+            return whole_stack
+        if got == tuple(expected)[::-1]:
+            return (f"It looks transposed: `weight_ih_l0` is ({G}J, D), one ROW per hidden unit, "
+                    "as U is; take a block of rows without `.T`.")
+        if name.startswith("U") and got == (J, J) and D != J:
+            return ("That is the shape of a W block: `U_*` comes from `weight_ih_l0` (the input "
+                    f"weights, ({G}J, D)), `W_*` from `weight_hh_l0` (({G}J, J)).")
+        if name.startswith("W") and got == (J, D) and D != J:
+            return ("That is the shape of a U block: `W_*` comes from `weight_hh_l0` (the "
+                    f"recurrent weights, ({G}J, J)), `U_*` from `weight_ih_l0` (({G}J, D)).")
+        if name.startswith("b") and got == (2 * J,):
+            return ("Twice too long: add the two biases, `bias_ih_l0 + bias_hh_l0`, don't "
+                    "concatenate them.")
+        if len(got) == 2 and got[0] == G * J:
+            return ("The columns were split: split along the rows (axis 0), where PyTorch "
+                    f"stacks {stacked}.")
+        return ""
+    return hint
+
+
+def block_order_mistakes(order: tuple, describe: Callable, variant: Callable) -> list[Mistake]:
+    """A Mistake for every wrong order of the row blocks: ``describe(wrong_order)`` names it,
+    ``variant(module, order=wrong_order)`` makes it."""
+    return [Mistake(describe(wrong), lambda module, o=wrong: variant(module, order=o))
+            for wrong in itertools.permutations(order) if wrong != order]
+
+
+def torch_layout_mistakes(variant: Callable) -> list[Mistake]:
+    """Two mix-ups of torch.nn's layout, made by ``variant(module, swap_ih_hh=True)`` and
+    ``variant(module, transpose=True)``."""
+    return [
+        Mistake("`weight_ih_l0` and `weight_hh_l0` are swapped: `U_*` (input weights) come "
+                "from `weight_ih_l0` ('input to hidden'), `W_*` from `weight_hh_l0` ('hidden "
+                "to hidden').", lambda module: variant(module, swap_ih_hh=True)),
+        Mistake("the blocks are transposed: `weight_ih_l0` has one ROW per hidden unit, as U "
+                "does, so a block of rows is already `U_*`; drop the `.T`.",
+                lambda module: variant(module, transpose=True)),
+    ]
+
+
+def conversion_check(kind: str, reference: Callable, *, whole_stack: str, stacked: str,
+                     in_place_tip: str, explain: Callable, mistakes: list) -> HintedCheck:
+    """The check of ``params_from_torch_<kind>``, converting layer 0 of a torch.nn module of
+    ``kind`` ("gru", "lstm") to a params dict: the TORCH_SPECS cases, shape hints
+    (``whole_stack``, ``stacked``: see torch_weight_shape_hint), hints for errors."""
+    return HintedCheck(
+        f"params_from_torch_{kind}", reference, torch_module_cases(kind, kind),
+        output_names="params", in_place_tip=in_place_tip, explain=explain,
+        shape_hint=torch_weight_shape_hint(gate_blocks(kind), whole_stack, stacked),
+        hints=torch_weight_hints(kind), mistakes=mistakes)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy_rnn
-from .core import Case, Check, Mistake, values_match
+from .core import Case, Check, Mistake, explain_by_row, rows_shape_hint
 
 # --- one spec for every case ------------------------------------------------------------------
 SIZES = (
@@ -205,30 +205,6 @@ check_rnn_cell_forward = Check(
 
 
 # --- Exercise 2: unroll over a sequence -------------------------------------------------------
-def _explain_forward(case: Case, leaves) -> str:
-    """Say whether the first step is already wrong (the step) or only later ones (the state)."""
-    (leaf,) = leaves
-    bad_rows = [t for t in range(len(leaf.got)) if not values_match(leaf.got[t], leaf.expected[t])]
-    if bad_rows[0] == 0:
-        return ("Already the first row, `hs[0]` = tanh(W h0 + U xs[0] + b), is wrong, so the step "
-                "itself is: does your `rnn_cell_forward` pass its check, and do you call it as "
-                "`rnn_cell_forward(xs[t], h, U, W, b)`?")
-    return (f"Row `hs[0]` is right but row `hs[{bad_rows[0]}]` is not: check how the state is "
-            "passed from one step to the next (h = the new state, fed into the next step).")
-
-
-def _forward_shape_hint(name, got, expected, sizes) -> str:
-    T, D, J = sizes["T"], sizes["D"], sizes["J"]
-    if got == (T + 1, J):
-        return ("One row too many: `hs` holds h_1 ... h_T, one row per input step; don't store "
-                "`h0`.")
-    if got == (J,):
-        return "That is one state: return all T of them, one row per step."
-    if got == (T, D) and D != J:
-        return "`hs` needs J columns (the hidden size, `len(h0)`), not D: `np.zeros((T, J))`."
-    return ""
-
-
 check_rnn_forward = Check(
     "rnn_forward", reference_rnn_forward,
     cases_for(["xs", "h0", "U", "W", "b"], "TDJ"),
@@ -237,8 +213,16 @@ check_rnn_forward = Check(
     shape_tip="`xs[t]` is (D,) and the state (J,); `hs` is (T, J): one row per step, "
               "`np.zeros((T, J))` with J = `len(h0)`.",
     nan_tip="Use `np.tanh`: writing tanh with `np.exp` overflows for large inputs.",
-    shape_hint=_forward_shape_hint,
-    explain=_explain_forward,
+    shape_hint=rows_shape_hint(
+        "One row too many: `hs` holds h_1 ... h_T, one row per input step; don't store `h0`.",
+        "That is one state: return all T of them, one row per step.",
+        "`hs` needs J columns (the hidden size, `len(h0)`), not D: `np.zeros((T, J))`."),
+    explain=explain_by_row(
+        "Already the first row, `hs[0]` = tanh(W h0 + U xs[0] + b), is wrong, so the step "
+        "itself is: does your `rnn_cell_forward` pass its check, and do you call it as "
+        "`rnn_cell_forward(xs[t], h, U, W, b)`?",
+        "Row `hs[0]` is right but row `hs[{row}]` is not: check how the state is "
+        "passed from one step to the next (h = the new state, fed into the next step)."),
     mistakes=[
         Mistake("the state is not carried over: every step starts again from `h0`. Feed each "
                 "new state into the next step.",

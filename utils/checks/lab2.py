@@ -200,30 +200,25 @@ class _State:
         return "<state of the test model>"
 
 
-class RiggedModel:
+class RiggedModel(torch.nn.Module):
     """A stand-in for ``CharLM`` whose next-token logits are a fixed function of what it read.
 
     next_logits(history) -> (K,) logits, history being the tuple of token ids read so far.
-    Like CharLM it offers ``step(idx_t (B,), state) -> (logits (B, K), state)`` and
+    Like CharLM (a torch.nn.Module, in eval mode, on the CPU) it offers
+    ``step(idx_t (B,), state) -> (logits (B, K), state)`` and
     ``model(idx (B, T), state) -> (logits (B, T, K), state)``, and checks its inputs the
-    same way. It records every call in ``calls`` and stops a runaway loop.
+    same way. It has no parameters, records every call in ``calls`` and stops a runaway loop.
     """
 
     def __init__(self, vocab, next_logits, max_tokens: int = 300):
+        super().__init__()
         self.vocab_size, self.next_logits, self.max_tokens = len(vocab), next_logits, max_tokens
-        self.training, self.device = False, torch.device("cpu")
+        self.device = torch.device("cpu")
+        self.eval()
         self.reset()
 
     def reset(self) -> None:
         self.calls, self.tokens_read, self.runaway = [], 0, False
-
-    def eval(self):
-        self.training = False
-        return self
-
-    def train(self, mode: bool = True):
-        self.training = mode
-        return self
 
     def step(self, idx_t, state=None):
         models.CharLM.check_ids(self, idx_t, ndim=1)
@@ -233,8 +228,6 @@ class RiggedModel:
     def forward(self, idx, state=None):
         models.CharLM.check_ids(self, idx, ndim=2)
         return self._read(idx, state)
-
-    __call__ = forward
 
     def _read(self, idx, state):
         batch = idx.shape[0]

@@ -31,9 +31,9 @@ import torch
 from torch.nn import functional as F
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from .. import cells, gradients, models, tasks
-from .core import (Case, Check, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
-                   call_learner, code_names)
+from .. import gradients, models, tasks
+from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
+                   call_learner, code_names, random_cell, random_inputs)
 
 
 # --- Exercises 1 and 2: clipping --------------------------------------------------------------
@@ -231,13 +231,8 @@ CELL_SPECS = (  # kind, B, T, D, J, spectral radius of W (None: the cell's own i
 
 
 def make_cell(kind: str, D: int, J: int, rng: np.random.Generator, radius=None):
-    """A float64 course cell with weights drawn from ``rng`` (the torch RNG is not touched)."""
-    with torch.random.fork_rng(devices=[]):
-        cell = cells.make_cell(kind, D, J).double()
-    bound = 1.0 / math.sqrt(J)
-    with torch.no_grad():
-        for p in cell.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-2 * bound, 2 * bound, size=tuple(p.shape))))
+    """A random float64 course cell (``random_cell``), its W rescaled to a spectral radius."""
+    cell = random_cell(kind, D, J, rng)
     if radius is not None:
         gradients.set_spectral_radius(cell.W, radius)
     return cell
@@ -247,7 +242,7 @@ def _cell_cases(rng) -> list[Case]:
     cases = []
     for kind, B, T, D, J, radius, label in CELL_SPECS:
         cell = make_cell(kind, D, J, rng, radius)
-        xs = torch.from_numpy(rng.normal(size=(B, T, D)))
+        xs = random_inputs(rng, B, T, D)
         cases.append(Case({"cell": cell, "xs": xs}, {"B": B, "T": T, "D": D, "J": J}, label))
     return cases
 
@@ -294,6 +289,11 @@ def _norms_variant(cell, xs, measure="grad", loss_on="last", over_batch="mean", 
     return np.array(out)
 
 
+def _norms(**switches):
+    """The wrong answer of one known mistake: _norms_variant with ``switches`` on."""
+    return lambda cell, xs: _norms_variant(cell, xs, **switches)
+
+
 def _norms_shape_hint(name, got, expected, sizes) -> str:
     T, B = sizes["T"], sizes["B"]
     if got == (T + 1,):
@@ -338,37 +338,31 @@ check_hidden_gradient_norms = HintedCheck(
     ],
     mistakes=[
         Mistake("these are the norms of the hidden states h_t, not of their gradients dL/dh_t "
-                "(`h.grad`, after `loss.backward()`).",
-                lambda cell, xs: _norms_variant(cell, xs, measure="state")),
+                "(`h.grad`, after `loss.backward()`).", _norms(measure="state")),
+        Mistake("these are squared norms (a sum of squares without the square root).",
+                _norms(measure="squared")),
         Mistake("the order is reversed: entry t must be the norm at step t, so the last entry "
                 "(the step the loss reads) is the largest of a decaying gradient.",
                 lambda cell, xs: _norms_variant(cell, xs)[::-1].copy()),
         Mistake("the loss reads every hidden state; here it must read only the LAST one, "
                 "L = Σ_b r · h_T, so that entry t measures what reaches step t from T steps "
-                "later.", lambda cell, xs: _norms_variant(cell, xs, loss_on="all")),
+                "later.", _norms(loss_on="all")),
         Mistake("the gradient stops after one step: the earlier steps get no gradient at all. "
                 "Is the state detached between steps (`.detach()`)? Carry it untouched.",
-                lambda cell, xs: _norms_variant(cell, xs, detach=True)),
-        Mistake("the per-example norms are added over the batch; average them (`.mean()`).",
-                lambda cell, xs: _norms_variant(cell, xs, over_batch="sum")),
+                _norms(detach=True)),
+        Mistake("the per-example norms are added over the batch; "
+                "average them (`.mean()`).", _norms(over_batch="sum")),
         Mistake("only the first sequence of the batch is measured; average the norms of all B "
-                "sequences: `h.grad.norm(dim=1).mean()`.",
-                lambda cell, xs: _norms_variant(cell, xs, over_batch="first")),
+                "sequences: `h.grad.norm(dim=1).mean()`.", _norms(over_batch="first")),
         Mistake("that is the norm of the whole (B, J) gradient at once. Take each sequence's "
                 "norm over the J units, then average over the batch: "
-                "`h.grad.norm(dim=1).mean()`.",
-                lambda cell, xs: _norms_variant(cell, xs, over_batch="frobenius")),
-        Mistake("these are squared norms (a sum of squares without the square root).",
-                lambda cell, xs: _norms_variant(cell, xs, measure="squared")),
+                "`h.grad.norm(dim=1).mean()`.", _norms(over_batch="frobenius")),
         Mistake("the loss is `h_T.sum()`; use the fixed readout r = ones(J) / sqrt(J): "
-                "L = (h_T * r).sum().",
-                lambda cell, xs: _norms_variant(cell, xs, readout="ones")),
+                "L = (h_T * r).sum().", _norms(readout="ones")),
         Mistake("the loss is averaged over the batch, which divides every gradient by B; sum it: "
-                "L = (h_T * r).sum().",
-                lambda cell, xs: _norms_variant(cell, xs, readout="batch_mean")),
+                "L = (h_T * r).sum().", _norms(readout="batch_mean")),
         Mistake("the loss is `h_T.mean()`; use the fixed readout r = ones(J) / sqrt(J): "
-                "L = (h_T * r).sum().",
-                lambda cell, xs: _norms_variant(cell, xs, readout="mean")),
+                "L = (h_T * r).sum().", _norms(readout="mean")),
     ],
 )
 
@@ -479,7 +473,8 @@ def reference_train_recall(model, task, distance, steps, clip, lr, generator):
     losses = []
     for _ in range(steps):
         ids, labels = task.sample(32, distance, generator)
-        loss = F.cross_entropy(model(ids), labels)
+        logits = model(ids)
+        loss = F.cross_entropy(logits, labels.to(logits.device))
         optimizer.zero_grad()
         loss.backward()
         if clip is not None:

@@ -16,24 +16,24 @@ Four exercises, each compared with a reference computed at check time:
   state: c̃_t = tanh(U_c x_t + b_c + Γr ⊙ (W_c c_{t-1} + b_hc)); it returns the states and
   the update gates (T, J).
 
-The numpy exercises run on five cases generated from ONE spec (``SIZES``): non-square sizes
-(D != J), one step with one input (T = 1, D = 1), a square U (D = J, so a transposed U gives
-numbers instead of a shape error), large inputs (an exponential that overflows) and a second
-non-square draw. Every quantity is non-zero and distinct: the given state, each of the nine
-weight arrays and the biases (b_hc included), so every term of every equation changes the
-result. tests/test_lab4_checks.py shows that the references equal ``utils.cells`` and,
-chained, ``torch.nn.GRU``. The converter runs on float64 ``torch.nn.GRU`` modules whose
-weights and BOTH biases are drawn non-zero, D != J, D = J and a two-layer module.
+The numpy exercises run on five cases generated from ONE spec (``core.CELL_SIZES``):
+non-square sizes (D != J), one step with one input (T = 1, D = 1), a square U (D = J, so a
+transposed U gives numbers instead of a shape error), large inputs (an exponential that
+overflows) and a second non-square draw. Every quantity is non-zero and distinct: the given
+state, each of the nine weight arrays and the biases (b_hc included), so every term of every
+equation changes the result. tests/test_lab4_checks.py shows that the references equal
+``utils.cells`` and, chained, ``torch.nn.GRU``. The converter runs on float64 ``torch.nn.GRU``
+modules whose weights and BOTH biases are drawn non-zero, D != J, D = J and a two-layer module.
 """
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
-import torch
-from torch import nn
 
-from .core import Case, HintedCheck, Mistake, random_recurrent_module, values_match
+from .core import (Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
+                   explain_by_row, fixture_cases, gate_weights, rows_shape_hint,
+                   torch_layout_mistakes, values_match, weight_mix_ups)
 
 SIMPLE_PARAMS = ("U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
 GRU_PARAMS = ("U_r", "W_r", "b_r", "U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
@@ -75,13 +75,7 @@ def _step_variant(x_t, c_prev, params, *, full=True, reset="before", b_hc=None,
     def parts(gate):
         """(W, U x, b) of a gate, with the weight mistakes switched on."""
         g = copy[1] if copy and copy[0] == gate else gate
-        U, W, b = params[f"U_{g}"], params[f"W_{g}"], params[f"b_{g}"]
-        if transpose_W:
-            W = W.T
-        if transpose_U:
-            U = U.T
-        if swap_UW:
-            U, W = W, U
+        U, W, b = gate_weights(params, g, transpose_W, transpose_U, swap_UW)
         return W, U @ x, (b if bias else 0.0 * b)
 
     u_name, r_name = ("r", "u") if swap_gates else ("u", "r")
@@ -153,14 +147,7 @@ def reference_gru_forward_reset_after(xs, c0, params):
     return _forward_variant(xs, c0, params)
 
 
-# --- one spec for the numpy cases ---------------------------------------------------------------
-SIZES = (
-    dict(T=5, D=3, J=4, label="non-square sizes"),
-    dict(T=1, D=1, J=2, label="one step with one input (T=1, D=1)"),
-    dict(T=6, D=4, J=4, label="as many inputs as hidden units (square U)"),
-    dict(T=4, D=2, J=3, label="large inputs", large=True),
-    dict(T=7, D=5, J=6, label="other non-square sizes"),
-)
+# --- the numpy cases (core.CELL_SIZES) -------------------------------------------------------
 LARGE = 5000.0      # large enough that exp() overflows: e^710 is already inf in float64
 
 
@@ -208,18 +195,6 @@ def fixture(rng: np.random.Generator, T: int, D: int, J: int, large: bool = Fals
          "simple": {name: params[name] for name in SIMPLE_PARAMS}}
     f["x_t"] = f["xs"][-1]
     return f
-
-
-def cases_for(names: dict, letters: str):
-    """make_cases(rng): {argument: fixture key} for every case in SIZES."""
-    def make_cases(rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for spec in SIZES:
-            f = fixture(rng, spec["T"], spec["D"], spec["J"], spec.get("large", False))
-            cases.append(Case({arg: f[key] for arg, key in names.items()},
-                              {k: spec[k] for k in letters}, spec["label"]))
-        return cases
-    return make_cases
 
 
 NAN_TIP = ("Use `np.tanh` for tanh, and for σ `1 / (1 + np.exp(-a))`: for a very negative `a` "
@@ -274,12 +249,7 @@ def _weight_mistakes(step, equation: str) -> list[Mistake]:
         Mistake(f"the biases `b_*` are missing: every gate and the candidate add their own "
                 f"bias. The step is {equation}.",
                 lambda *a: step(*a, bias=False)),
-        Mistake("`W_*` is used transposed: `c_prev @ W_u` computes W_uᵀ c_prev. Use "
-                "`W_u @ c_prev`.", lambda *a: step(*a, transpose_W=True)),
-        Mistake("`U_*` is used transposed: `x_t @ U_u` computes U_uᵀ x_t. Use `U_u @ x_t`.",
-                lambda *a: step(*a, transpose_U=True)),
-        Mistake("`U_*` and `W_*` are swapped: `U_*` multiplies the input x_t, `W_*` the previous "
-                "cell c_prev.", lambda *a: step(*a, swap_UW=True)),
+        *weight_mix_ups(step, "u", "cell c_prev"),
         Mistake(f"the previous cell c_prev is ignored inside the gates and the candidate: each "
                 f"reads it through its `W_*`. The step is {equation}.",
                 lambda *a: step(*a, ignore_state=True)),
@@ -320,7 +290,7 @@ def _simple(*a, **switches):
 
 check_simplified_gru_step = HintedCheck(
     "simplified_gru_step", reference_simplified_gru_step,
-    cases_for({"x_t": "x_t", "c_prev": "c_prev", "params": "simple"}, "DJ"),
+    fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "simple"}, "DJ"),
     output_names=("c_t", "gate_u"),
     shape_tip=SHAPE_TIP, nan_tip=NAN_TIP, in_place_tip=IN_PLACE_TIP,
     hints=[(r"KeyError: 'U_r'|KeyError: 'W_r'|KeyError: 'b_r'",
@@ -336,7 +306,7 @@ check_simplified_gru_step = HintedCheck(
 # --- Exercise 2: the full GRU -------------------------------------------------------------------
 check_gru_step = HintedCheck(
     "gru_step", reference_gru_step,
-    cases_for({"x_t": "x_t", "c_prev": "c_prev", "params": "full"}, "DJ"),
+    fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "full"}, "DJ"),
     output_names=("c_t", "gate_u"),
     shape_tip=SHAPE_TIP, nan_tip=NAN_TIP, in_place_tip=IN_PLACE_TIP,
     hints=[(r"KeyError", _key_hint(GRU_PARAMS))],
@@ -370,7 +340,8 @@ check_gru_step = HintedCheck(
         Mistake("the relevance gate Γr is missing: that is the simplified GRU. In the full GRU "
                 "it scales the old cell inside the candidate: "
                 "c̃ = tanh(W_c (Γr ⊙ c_prev) + U_c x_t + b_c).",
-                lambda *a: _step_variant(*a, reset="none"), keys=("c_t",)),
+                lambda *a: _step_variant(*a, reset="none"),
+                keys=("c_t",)),
         *_weight_mistakes(_step_variant, FULL_STEP),
         *_copy_slips(_step_variant, ("r", "u", "c")),
         *_return_mistakes(_step_variant),
@@ -424,38 +395,13 @@ def reference_params_from_torch_gru(gru):
     return _params_variant(gru)
 
 
-def make_torch_gru(rng: np.random.Generator, D: int, J: int, num_layers: int = 1) -> nn.GRU:
-    """A float64 nn.GRU with weights and both biases drawn from ``rng``."""
-    return random_recurrent_module(nn.GRU, rng, D, J, num_layers)
-
-
-TORCH_SPECS = (  # D, J, layers, label
-    (3, 4, 1, "non-square sizes"),
-    (5, 2, 1, "more inputs than hidden units"),
-    (4, 4, 1, "as many inputs as hidden units (D = J)"),
-    (2, 3, 2, "two layers: convert layer 0"),
-)
-
-
-def _torch_cases(rng) -> list[Case]:
-    return [Case({"gru": make_torch_gru(rng, D, J, layers)}, {"D": D, "J": J, "3J": 3 * J},
-                 label) for D, J, layers, label in TORCH_SPECS]
-
-
-def _order_mistakes() -> list[Mistake]:
-    """Every wrong order of the three row blocks, named."""
-    found = []
-    for order in itertools.permutations(TORCH_ORDER):
-        if order == TORCH_ORDER:
-            continue
-        keras = (" (Keras, for one, stacks z, r, h: always check the library's order)"
-                 if order == ("z", "r", "n") else "")
-        found.append(Mistake(
-            f"the gate blocks were sliced in the wrong order, as {', '.join(order)}{keras}. "
+def _order_text(order) -> str:
+    """A wrong order of the three row blocks, named."""
+    keras = (" (Keras, for one, stacks z, r, h: always check the library's order)"
+             if order == ("z", "r", "n") else "")
+    return (f"the gate blocks were sliced in the wrong order, as {', '.join(order)}{keras}. "
             "PyTorch stacks them r, z, n: rows 0:J are r (→ Γr), J:2J are z (→ Γu, negated), "
-            "2J:3J are n (→ the candidate).",
-            lambda gru, o=order: _params_variant(gru, order=o)))
-    return found
+            "2J:3J are n (→ the candidate).")
 
 
 def _explain_params(case: Case, leaves) -> str:
@@ -470,48 +416,16 @@ def _explain_params(case: Case, leaves) -> str:
             + "; wrong: " + ", ".join(f"`{n}`" for n in wrong) + ".")
 
 
-def _params_shape_hint(name, got, expected, sizes) -> str:
-    J, D = sizes["J"], sizes["D"]
-    if got in ((3 * J, D), (3 * J, J), (3 * J,)):
-        return ("That is the whole stack of three blocks: take one block of J rows, "
-                "`w[k * J:(k + 1) * J]` for block k (r: k = 0, z: k = 1, n: k = 2).")
-    if got == tuple(expected)[::-1]:
-        return ("It looks transposed: `weight_ih_l0` is (3J, D), one ROW per hidden unit, as U "
-                "is; take a block of rows without `.T`.")
-    if name.startswith("U") and got == (J, J) and D != J:
-        return ("That is the shape of a W block: `U_*` comes from `weight_ih_l0` (the input "
-                "weights, (3J, D)), `W_*` from `weight_hh_l0` ((3J, J)).")
-    if name.startswith("W") and got == (J, D) and D != J:
-        return ("That is the shape of a U block: `W_*` comes from `weight_hh_l0` (the "
-                "recurrent weights, (3J, J)), `U_*` from `weight_ih_l0` ((3J, D)).")
-    if name.startswith("b") and got == (2 * J,):
-        return ("Twice too long: add the two biases, `bias_ih_l0 + bias_hh_l0`, don't "
-                "concatenate them.")
-    if len(got) == 2 and got[0] == 3 * J:
-        return "The columns were split: split along the rows (axis 0), where PyTorch stacks them."
-    return ""
-
-
 U_BIASES = tuple(f"b_{g}" for g in "ru")
-check_params_from_torch_gru = HintedCheck(
-    "params_from_torch_gru", reference_params_from_torch_gru, _torch_cases,
-    output_names="params",
-    shape_hint=_params_shape_hint,
+check_params_from_torch_gru = conversion_check(
+    "gru", reference_params_from_torch_gru,
+    whole_stack="That is the whole stack of three blocks: take one block of J rows, "
+                "`w[k * J:(k + 1) * J]` for block k (r: k = 0, z: k = 1, n: k = 2).",
+    stacked="them",
     in_place_tip="Converting must leave the module as it was: `.detach().numpy()` SHARES memory "
                  "with the parameter, so `U_u *= -1` (or `-=`, `.neg_()`, `.add_()`) on it "
                  "changes the model's own weights. Make new arrays: `U_u = -w_ih[J:2 * J]`.",
     explain=_explain_params,
-    hints=[
-        (r"numpy\(\) on Tensor that requires grad",
-         "The weights are parameters that require gradients: detach them before converting, "
-         "`gru.weight_ih_l0.detach().numpy()`."),
-        (r"has no attribute '(weight|bias)_(ih|hh)'",
-         "PyTorch numbers the layers: the first layer's arrays are `weight_ih_l0`, "
-         "`weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0`."),
-        (r"AttributeError", "`gru` is a `torch.nn.GRU`: its first layer's arrays are "
-                            "`gru.weight_ih_l0`, `gru.weight_hh_l0`, `gru.bias_ih_l0` and "
-                            "`gru.bias_hh_l0`; its hidden size J is `gru.hidden_size`."),
-    ],
     mistakes=[
         Mistake("the z block's weights are negated but not its bias: Γu = 1 - z = σ(-a_z) "
                 "needs the whole pre-activation negated, b_u = -(b_iz + b_hz) too.",
@@ -529,7 +443,7 @@ check_params_from_torch_gru = HintedCheck(
                 "`U_u = -w_ih[z]`, `W_u = -w_hh[z]`, `b_u = -(b_ih[z] + b_hh[z])`.",
                 lambda gru: _params_variant(gru, negate="one_minus"),
                 keys=("U_u", "W_u", "b_u")),
-        *_order_mistakes(),
+        *block_order_mistakes(TORCH_ORDER, _order_text, _params_variant),
         Mistake("only `bias_ih_l0` is used for Γr and Γu. PyTorch adds two biases; for r and z "
                 "the course's single bias is their sum, `bias_ih_l0 + bias_hh_l0`, block by "
                 "block (negated for z).",
@@ -548,13 +462,7 @@ check_params_from_torch_gru = HintedCheck(
         Mistake("b_c and b_hc are swapped: b_c = b_in comes from `bias_ih_l0` (block n), b_hc "
                 "= b_hn from `bias_hh_l0`, the bias inside the reset product.",
                 lambda gru: _params_variant(gru, n_bias="swapped"), keys=("b_c", "b_hc")),
-        Mistake("`weight_ih_l0` and `weight_hh_l0` are swapped: `U_*` (input weights) come "
-                "from `weight_ih_l0` ('input to hidden'), `W_*` from `weight_hh_l0` ('hidden "
-                "to hidden').",
-                lambda gru: _params_variant(gru, swap_ih_hh=True)),
-        Mistake("the blocks are transposed: `weight_ih_l0` has one ROW per hidden unit, as U "
-                "does, so a block of rows is already `U_*`; drop the `.T`.",
-                lambda gru: _params_variant(gru, transpose=True)),
+        *torch_layout_mistakes(_params_variant),
     ],
 )
 
@@ -564,34 +472,6 @@ AFTER_STEP = ("Γr and Γu as in Exercise 2, c̃_t = tanh(U_c x_t + b_c + Γr �
               "b_hc)), c_t = Γu ⊙ c̃_t + (1 - Γu) ⊙ c_prev")
 
 
-def _explain_forward(case: Case, leaves) -> str:
-    """Say whether the first step is already wrong (the step) or only later ones (the carry)."""
-    first_bad = []
-    for leaf in leaves:
-        rows = [t for t in range(len(leaf.got)) if not values_match(leaf.got[t], leaf.expected[t])]
-        if rows:
-            first_bad.append(rows[0])
-    if not first_bad:
-        return ""
-    if min(first_bad) == 0:
-        return ("Already row 0 is wrong, so the first step is: do you start from the given "
-                f"`c0`, and compute {AFTER_STEP}?")
-    return (f"Row 0 is right but row {min(first_bad)} is not: check how the state is passed "
-            "from one step to the next (the new c_t is the next step's c_prev).")
-
-
-def _forward_shape_hint(name, got, expected, sizes) -> str:
-    T, D, J = sizes["T"], sizes["D"], sizes["J"]
-    if got == (T + 1, J):
-        return (f"One row too many: `{name}` holds one row per input step, the value after "
-                "reading `xs[t]`; don't store the initial state.")
-    if got == (J,):
-        return "That is one step's value: return all T of them, one row per step."
-    if got == (T, D) and D != J:
-        return f"`{name}` needs J columns (the hidden size, `len(c0)`), not D."
-    return ""
-
-
 def _forward(**switches):
     return lambda xs, c0, p: _forward_variant(
         xs, c0, p, step=lambda x, c, q: _after_step(x, c, q, **switches))
@@ -599,11 +479,21 @@ def _forward(**switches):
 
 check_gru_forward_reset_after = HintedCheck(
     "gru_forward_reset_after", reference_gru_forward_reset_after,
-    cases_for({"xs": "xs", "c0": "c0", "params": "after"}, "TDJ"),
+    fixture_cases(fixture, {"xs": "xs", "c0": "c0", "params": "after"}, "TDJ"),
     output_names=("cs", "gates_u"),
     shape_tip="`xs[t]` is (D,), the state (J,); `cs` and `gates_u` are (T, J): one row per "
               "step, e.g. `np.zeros((T, J))` with J = `len(c0)`. " + SHAPE_TIP,
-    shape_hint=_forward_shape_hint, nan_tip=NAN_TIP, explain=_explain_forward,
+    shape_hint=rows_shape_hint(
+        "One row too many: `{name}` holds one row per input step, the value after reading "
+        "`xs[t]`; don't store the initial state.",
+        "That is one step's value: return all T of them, one row per step.",
+        "`{name}` needs J columns (the hidden size, `len(c0)`), not D."),
+    nan_tip=NAN_TIP,
+    explain=explain_by_row(
+        "Already row 0 is wrong, so the first step is: do you start from the given "
+        f"`c0`, and compute {AFTER_STEP}?",
+        "Row 0 is right but row {row} is not: check how the state is passed "
+        "from one step to the next (the new c_t is the next step's c_prev)."),
     in_place_tip="The caller still needs it: `c = c0` followed by `c *= ...`, `c += ...` or "
                  "`c[:] = ...` writes into `c0` itself. Build a new array at each step: "
                  "`c = gate_u * c_tilde + (1 - gate_u) * c`.",
@@ -625,8 +515,7 @@ check_gru_forward_reset_after = HintedCheck(
                 _forward(b_hc="missing")),
         Mistake("`1 - Γu` is on the wrong side: that is PyTorch's formula for its z, "
                 "h_t = (1 - z) ⊙ n + z ⊙ h_prev. The converted weights give Γu = 1 - z, so "
-                "c_t = Γu ⊙ c̃_t + (1 - Γu) ⊙ c_prev.",
-                _forward(mix="flipped"), keys=("cs",)),
+                "c_t = Γu ⊙ c̃_t + (1 - Γu) ⊙ c_prev.", _forward(mix="flipped"), keys=("cs",)),
         Mistake("the gates returned are 1 - Γu (PyTorch's z); return the course's update gate "
                 "Γu = σ(W_u c_prev + U_u x_t + b_u), whose value near 0 means keep.",
                 _forward(second="z"), keys=("gates_u",)),

@@ -6,9 +6,9 @@
 Four exercises, each compared with a reference computed at check time:
 
 * ``lstm_cell_forward`` and ``lstm_forward`` run on five cases generated from ONE spec
-  (``SIZES``): non-square sizes (D != J), one step with one input (T = 1, D = 1), a square
-  U (D = J, so a transposed U gives numbers instead of a shape error), large inputs (an
-  exponential that overflows) and a second non-square draw. Every quantity is non-zero and
+  (``core.CELL_SIZES``): non-square sizes (D != J), one step with one input (T = 1, D = 1),
+  a square U (D = J, so a transposed U gives numbers instead of a shape error), large inputs
+  (an exponential that overflows) and a second non-square draw. Every quantity is non-zero and
   distinct: the initial states h0 and c0 (c0 reaches beyond ±1, so tanh(c) and c differ),
   the twelve weight arrays and the four biases, so every term of every equation changes
   the result. The numpy references here agree with ``torch.nn.LSTM`` and
@@ -26,10 +26,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import torch
-from torch import nn
 
-from .core import Case, HintedCheck, Mistake, random_recurrent_module, values_match
+from .core import (Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
+                   explain_by_row, fixture_cases, gate_weights, rows_shape_hint,
+                   torch_layout_mistakes, values_match, weight_mix_ups)
 
 GATES = ("f", "i", "o", "c")           # forget, input (write), output (read) gate; candidate c̃
 TORCH_ORDER = ("i", "f", "c", "o")     # PyTorch's row blocks i, f, g, o (its g is our c̃)
@@ -49,14 +49,7 @@ def _pre(gate, x_t, h_prev, params, transpose_W=False, transpose_U=False, bias=T
     """W_g h_prev + U_g x_t + b_g, with one mistake switched on if asked.
 
     of: take the weights of another gate (a copy-paste slip)."""
-    g = of or gate
-    U, W, b = params[f"U_{g}"], params[f"W_{g}"], params[f"b_{g}"]
-    if transpose_W:
-        W = W.T
-    if transpose_U:
-        U = U.T
-    if swap_UW:
-        return U @ h_prev + W @ x_t + (b if bias else 0.0)
+    U, W, b = gate_weights(params, of or gate, transpose_W, transpose_U, swap_UW)
     return W @ h_prev + U @ x_t + (b if bias else 0.0)
 
 
@@ -112,14 +105,7 @@ def reference_lstm_forward(xs, h0, c0, params):
     return _forward_variant(xs, h0, c0, params)
 
 
-# --- one spec for the numpy cases ---------------------------------------------------------------
-SIZES = (
-    dict(T=5, D=3, J=4, label="non-square sizes"),
-    dict(T=1, D=1, J=2, label="one step with one input (T=1, D=1)"),
-    dict(T=6, D=4, J=4, label="as many inputs as hidden units (square U)"),
-    dict(T=4, D=2, J=3, label="large inputs", large=True),
-    dict(T=7, D=5, J=6, label="other non-square sizes"),
-)
+# --- the numpy cases (core.CELL_SIZES) -------------------------------------------------------
 LARGE = 1000.0      # large enough that exp() overflows: e^1000 = inf in float64
 
 
@@ -148,18 +134,6 @@ def fixture(rng: np.random.Generator, T: int, D: int, J: int, large: bool = Fals
     if not large:                 # a cell far from 0, so tanh(c) and c differ clearly
         f["c_prev"] = f["c_prev"] + np.sign(f["c_prev"]) * 1.0
     return f
-
-
-def cases_for(names: list[str], letters: str):
-    """make_cases(rng) giving the arguments `names` of every case in SIZES."""
-    def make_cases(rng: np.random.Generator) -> list[Case]:
-        cases = []
-        for spec in SIZES:
-            f = fixture(rng, spec["T"], spec["D"], spec["J"], spec.get("large", False))
-            cases.append(Case({name: f[name] for name in names},
-                              {k: spec[k] for k in letters}, spec["label"]))
-        return cases
-    return make_cases
 
 
 STEP = ("f_t, i_t, o_t = σ(W h_prev + U x_t + b) (each with its own weights), "
@@ -191,7 +165,7 @@ def _copy_slips() -> list[Mistake]:
 # --- Exercise 1: one step of the cell ---------------------------------------------------------
 check_lstm_cell_forward = HintedCheck(
     "lstm_cell_forward", reference_lstm_cell_forward,
-    cases_for(["x_t", "h_prev", "c_prev", "params"], "DJ"),
+    fixture_cases(fixture, ["x_t", "h_prev", "c_prev", "params"], "DJ"),
     output_names=("h_t", "c_t"),
     shape_tip=SHAPE_TIP,
     nan_tip=NAN_TIP,
@@ -223,12 +197,11 @@ check_lstm_cell_forward = HintedCheck(
                 "f_t from `U_f`, `W_f`, `b_f` and i_t from `U_i`, `W_i`, `b_i`).",
                 lambda *a: _cell_variant(*a, swap_if=True)),
         Mistake("the forget gate is missing: c_t = c_prev + i_t ⊙ c̃_t keeps all of the old "
-                "cell. Scale it by the forget gate: c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
-                lambda *a: _cell_variant(*a, forget=False)),
+                "cell. Scale it by the forget gate: "
+                "c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.", lambda *a: _cell_variant(*a, forget=False)),
         Mistake("the old cell is dropped: c_t = i_t ⊙ c̃_t forgets everything at every step. "
                 "The forget gate decides how much of c_prev stays: "
-                "c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
-                lambda *a: _cell_variant(*a, old_cell=False)),
+                "c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.", lambda *a: _cell_variant(*a, old_cell=False)),
         Mistake("the input gate is missing: c_t = f_t ⊙ c_prev + c̃_t writes all of the "
                 "candidate. Scale it by the input gate: c_t = f_t ⊙ c_prev + i_t ⊙ c̃_t.",
                 lambda *a: _cell_variant(*a, write=False)),
@@ -256,66 +229,37 @@ check_lstm_cell_forward = HintedCheck(
         Mistake("the biases `b_*` are missing: each gate and the candidate add their own, "
                 "e.g. f_t = σ(W_f h_prev + U_f x_t + b_f).",
                 lambda *a: _cell_variant(*a, bias=False)),
-        Mistake("`W_*` is used transposed: `h_prev @ W_f` computes W_fᵀ h_prev. Use "
-                "`W_f @ h_prev`.",
-                lambda *a: _cell_variant(*a, transpose_W=True)),
-        Mistake("`U_*` is used transposed: `x_t @ U_f` computes U_fᵀ x_t. Use `U_f @ x_t`.",
-                lambda *a: _cell_variant(*a, transpose_U=True)),
-        Mistake("`U_*` and `W_*` are swapped: `U_*` multiplies the input x_t, `W_*` the previous "
-                "hidden state h_prev.",
-                lambda *a: _cell_variant(*a, swap_UW=True)),
+        *weight_mix_ups(_cell_variant, "f", "hidden state h_prev"),
         *_copy_slips(),
     ],
 )
 
 
 # --- Exercise 2: unroll over a sequence -------------------------------------------------------
-def _explain_forward(case: Case, leaves) -> str:
-    """Say whether the first step is already wrong (the step) or only later ones (the carry)."""
-    first_bad = []
-    for leaf in leaves:
-        rows = [t for t in range(len(leaf.got)) if not values_match(leaf.got[t], leaf.expected[t])]
-        if rows:
-            first_bad.append(rows[0])
-    if not first_bad:
-        return ""
-    if min(first_bad) == 0:
-        return ("Already the first row is wrong, so the first step is: do you start from the "
-                "given `h0` and `c0`, and call the cell as "
-                "`lstm_cell_forward(xs[t], h, c, params)`?")
-    return (f"Row 0 is right but row {min(first_bad)} is not: check how the state is passed "
-            "from one step to the next (both h and c, the new ones, in that order).")
-
-
-def _forward_shape_hint(name, got, expected, sizes) -> str:
-    T, D, J = sizes["T"], sizes["D"], sizes["J"]
-    if got == (T + 1, J):
-        return (f"One row too many: `{name}` holds the states after steps 1 ... T, one row per "
-                "input step; don't store the initial state.")
-    if got == (J,):
-        return "That is one state: return all T of them, one row per step."
-    if got == (T, D) and D != J:
-        return f"`{name}` needs J columns (the hidden size, `len(h0)`), not D."
-    return ""
-
-
 check_lstm_forward = HintedCheck(
     "lstm_forward", reference_lstm_forward,
-    cases_for(["xs", "h0", "c0", "params"], "TDJ"),
+    fixture_cases(fixture, ["xs", "h0", "c0", "params"], "TDJ"),
     output_names=("hs", "cs"),
     depends_on=[check_lstm_cell_forward],
     shape_tip="`xs[t]` is (D,), h and c are (J,); `hs` and `cs` are (T, J): one row per step, "
               "e.g. `np.zeros((T, J))` with J = `len(h0)`.",
-    shape_hint=_forward_shape_hint,
+    shape_hint=rows_shape_hint(
+        "One row too many: `{name}` holds the states after steps 1 ... T, one row per input "
+        "step; don't store the initial state.",
+        "That is one state: return all T of them, one row per step.",
+        "`{name}` needs J columns (the hidden size, `len(h0)`), not D."),
     nan_tip=NAN_TIP,
-    explain=_explain_forward,
+    explain=explain_by_row(
+        "Already the first row is wrong, so the first step is: do you start from the "
+        "given `h0` and `c0`, and call the cell as `lstm_cell_forward(xs[t], h, c, params)`?",
+        "Row 0 is right but row {row} is not: check how the state is passed "
+        "from one step to the next (both h and c, the new ones, in that order)."),
     mistakes=[
         Mistake("the sequence starts from zeros instead of the given initial state: the first "
                 "step reads `h0` and `c0`.",
                 lambda *a: _forward_variant(*a, start="zeros")),
         Mistake("the cell state starts from zeros instead of the given `c0` (h starts from "
-                "`h0`, which is right).",
-                lambda *a: _forward_variant(*a, start="c_zero")),
+                "`h0`, which is right).", lambda *a: _forward_variant(*a, start="c_zero")),
         Mistake("the hidden state starts from zeros instead of the given `h0` (c starts from "
                 "`c0`, which is right).",
                 lambda *a: _forward_variant(*a, start="h_zero")),
@@ -325,8 +269,9 @@ check_lstm_forward = HintedCheck(
         Mistake("the cell state is not carried over: every step starts from `c0` again (h is "
                 "carried). The cell is the LSTM's memory: feed each new c into the next step.",
                 lambda *a: _forward_variant(*a, carry_c=False)),
-        Mistake("the hidden state is not carried over: every step starts from `h0` again (c is "
-                "carried). Feed each new h into the next step too.",
+        Mistake("the hidden state is not carried over: "
+                "every step starts from `h0` again (c is carried). "
+                "Feed each new h into the next step too.",
                 lambda *a: _forward_variant(*a, carry_h=False)),
         Mistake("h and c are swapped on their way to the next step: the cell takes "
                 "`(x_t, h_prev, c_prev, params)` and returns `(h_t, c_t)`, in that order.",
@@ -356,14 +301,14 @@ def reference_params_from_torch_lstm(lstm):
     return _params_variant(lstm)
 
 
-def _params_variant(lstm, order=TORCH_ORDER, bias="both", swap_UW=False, transpose=False):
+def _params_variant(lstm, order=TORCH_ORDER, bias="both", swap_ih_hh=False, transpose=False):
     """The conversion with one mistake switched on (defaults: the right one)."""
     J = lstm.hidden_size
     U = lstm.weight_ih_l0.detach().numpy()
     W = lstm.weight_hh_l0.detach().numpy()
     b_ih, b_hh = lstm.bias_ih_l0.detach().numpy(), lstm.bias_hh_l0.detach().numpy()
     b = {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh}[bias]
-    if swap_UW:
+    if swap_ih_hh:
         U, W = W, U
     params = {}
     for k, gate in enumerate(order):
@@ -374,40 +319,12 @@ def _params_variant(lstm, order=TORCH_ORDER, bias="both", swap_UW=False, transpo
     return {name: params[name] for name in PARAM_NAMES}
 
 
-def make_torch_lstm(rng: np.random.Generator, D: int, J: int, num_layers: int = 1) -> nn.LSTM:
-    """A float64 nn.LSTM with weights and both biases drawn from ``rng``."""
-    return random_recurrent_module(nn.LSTM, rng, D, J, num_layers)
-
-
-TORCH_SPECS = (  # D, J, layers, label
-    (3, 4, 1, "non-square sizes"),
-    (5, 2, 1, "more inputs than hidden units"),
-    (4, 4, 1, "as many inputs as hidden units (D = J)"),
-    (2, 3, 2, "two layers: convert layer 0"),
-)
-
-
-def _torch_cases(rng) -> list[Case]:
-    return [Case({"lstm": make_torch_lstm(rng, D, J, layers)}, {"D": D, "J": J, "4J": 4 * J},
-                 label) for D, J, layers, label in TORCH_SPECS]
-
-
 def _order_text(order) -> str:
-    return ", ".join(TORCH_LETTER[g] for g in order)
-
-
-def _order_mistakes() -> list[Mistake]:
-    """Every wrong order of the four row blocks, named."""
-    found = []
-    for order in itertools.permutations(TORCH_ORDER):
-        if order == TORCH_ORDER:
-            continue
-        found.append(Mistake(
-            f"the row blocks were read in the order {_order_text(order)}; PyTorch stacks them "
-            "as i, f, g, o (g is the candidate c̃, our `c`): rows 0:J are i, J:2J f, 2J:3J "
-            "g, 3J:4J o. Other libraries and tutorials use other orders, so always check.",
-            lambda lstm, o=order: _params_variant(lstm, order=o)))
-    return found
+    """A wrong order of the four row blocks, named."""
+    return (f"the row blocks were read in the order {', '.join(TORCH_LETTER[g] for g in order)}; "
+            "PyTorch stacks them as i, f, g, o (g is the candidate c̃, our `c`): rows 0:J are i, "
+            "J:2J f, 2J:3J g, 3J:4J o. Other libraries and tutorials use other orders, so always "
+            "check.")
 
 
 def _explain_params(case: Case, leaves) -> str:
@@ -426,63 +343,24 @@ def _explain_params(case: Case, leaves) -> str:
     return ""
 
 
-def _params_shape_hint(name, got, expected, sizes) -> str:
-    J, D = sizes["J"], sizes["D"]
-    if got in ((4 * J, D), (4 * J, J), (4 * J,)):
-        return ("That is the whole stack of the four gates: take the gate's block of J rows, "
-                "`w[k * J:(k + 1) * J]` for block k.")
-    if got == tuple(expected)[::-1]:
-        return ("It looks transposed: `weight_ih_l0` is (4J, D), one ROW per hidden unit, as U "
-                "is; take a block of rows without `.T`.")
-    if name.startswith("U") and got == (J, J) and D != J:
-        return ("That is the shape of a W block: `U_*` comes from `weight_ih_l0` (the input "
-                "weights, (4J, D)), `W_*` from `weight_hh_l0` ((4J, J)).")
-    if name.startswith("W") and got == (J, D) and D != J:
-        return ("That is the shape of a U block: `W_*` comes from `weight_hh_l0` (the "
-                "recurrent weights, (4J, J)), `U_*` from `weight_ih_l0` ((4J, D)).")
-    if name.startswith("b") and got == (2 * J,):
-        return ("Twice too long: add the two biases, `bias_ih_l0 + bias_hh_l0`, don't "
-                "concatenate them.")
-    if len(got) == 2 and got[0] == 4 * J:
-        return ("The columns were split: split along the rows (axis 0), where PyTorch stacks "
-                "the gates.")
-    return ""
-
-
-check_params_from_torch_lstm = HintedCheck(
-    "params_from_torch_lstm", reference_params_from_torch_lstm, _torch_cases,
-    output_names="params",
-    shape_hint=_params_shape_hint,
+check_params_from_torch_lstm = conversion_check(
+    "lstm", reference_params_from_torch_lstm,
+    whole_stack="That is the whole stack of the four gates: take the gate's block of J rows, "
+                "`w[k * J:(k + 1) * J]` for block k.",
+    stacked="the gates",
     in_place_tip="Converting must leave the module as it was: `lstm.bias_ih_l0 += ...` (or "
                  "`.add_`, `.copy_`) writes into the model's own weights. Add into a new array: "
                  "`b = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().numpy()`.",
     explain=_explain_params,
-    hints=[
-        (r"numpy\(\) on Tensor that requires grad",
-         "The weights are parameters that require gradients: detach them before converting, "
-         "`lstm.weight_ih_l0.detach().numpy()`."),
-        (r"has no attribute '(weight|bias)_(ih|hh)'",
-         "PyTorch numbers the layers: the first layer's arrays are `weight_ih_l0`, "
-         "`weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0`."),
-        (r"AttributeError", "`lstm` is a `torch.nn.LSTM`: its first layer's arrays are "
-                            "`lstm.weight_ih_l0`, `lstm.weight_hh_l0`, `lstm.bias_ih_l0` and "
-                            "`lstm.bias_hh_l0`; its hidden size J is `lstm.hidden_size`."),
-    ],
     mistakes=[
-        *_order_mistakes(),
+        *block_order_mistakes(TORCH_ORDER, _order_text, _params_variant),
         Mistake("only `bias_ih_l0` is used. PyTorch adds two biases, `bias_ih_l0 + bias_hh_l0`, "
                 "and the course's single bias b is their sum, block by block.",
                 lambda lstm: _params_variant(lstm, bias="ih"), keys=tuple(f"b_{g}" for g in GATES)),
         Mistake("only `bias_hh_l0` is used. PyTorch adds two biases, `bias_ih_l0 + bias_hh_l0`, "
                 "and the course's single bias b is their sum, block by block.",
                 lambda lstm: _params_variant(lstm, bias="hh"), keys=tuple(f"b_{g}" for g in GATES)),
-        Mistake("`weight_ih_l0` and `weight_hh_l0` are swapped: `U_*` (input weights) come from "
-                "`weight_ih_l0` ('input to hidden'), `W_*` from `weight_hh_l0` ('hidden to "
-                "hidden').",
-                lambda lstm: _params_variant(lstm, swap_UW=True)),
-        Mistake("the blocks are transposed: `weight_ih_l0` has one ROW per hidden unit, as U "
-                "does, so a block of rows is already `U_*`; drop the `.T`.",
-                lambda lstm: _params_variant(lstm, transpose=True)),
+        *torch_layout_mistakes(_params_variant),
     ],
 )
 
@@ -552,7 +430,8 @@ check_char_lstm_step = HintedCheck(
         Mistake("the logits read the cell state c_t; the output layer reads the hidden state: "
                 "s_t = V h_t + b_y. The cell is the LSTM's inner memory, h_t = o_t ⊙ tanh(c_t) "
                 "is what it shows.",
-                lambda *a: _lm_variant(*a, logits_from="c"), keys=("logits",)),
+                lambda *a: _lm_variant(*a, logits_from="c"),
+                keys=("logits",)),
         Mistake("the logits come from the previous hidden state h_prev; run the cell first and "
                 "read its new state: s_t = V h_t + b_y.",
                 lambda *a: _lm_variant(*a, logits_from="h_prev"), keys=("logits",)),

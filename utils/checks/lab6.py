@@ -24,61 +24,39 @@ ids the model receives, vocabularies the notebook has never seen.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .. import cells, recurrent, tagging
+from .. import recurrent, tagging
 from ..data import Vocab
 from ..validate import expect_tensor
-from .core import Case, Check, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck
+from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck, random_cell,
+                   random_inputs, random_state, random_torch_module, renamed_pair,
+                   same_shape_parts)
 
 
 # --- the cells and inputs of the cases -------------------------------------------------------
-def make_cell(kind: str, D: int, J: int, rng: np.random.Generator):
-    """A float64 course cell with weights drawn from ``rng`` (the torch RNG is not touched)."""
-    with torch.random.fork_rng(devices=[]):
-        cell = cells.make_cell(kind, D, J).double()
-    bound = 2.0 / math.sqrt(J)          # a little larger than the default: clearer differences
-    with torch.no_grad():
-        for p in cell.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
-    return cell
+SPECS = (  # kind, B, T, D, J of the cases of Exercises 1 and 2 (no size is 2: h_n's first axis)
+    ("rnn", 3, 6, 7, 4), ("gru", 4, 5, 6, 3), ("lstm", 3, 7, 4, 5), ("rnn", 3, 1, 4, 5))
 
 
-def random_state(cell, B: int, rng: np.random.Generator):
-    """A non-zero initial state: (B, J), or the pair (h, c) for an LSTM."""
-    J = cell.hidden_size
-    h = torch.from_numpy(rng.uniform(-0.8, 0.8, size=(B, J)))
-    if isinstance(cell, cells.LSTMCell):
-        return h, torch.from_numpy(rng.normal(0.0, 1.0, size=(B, J)))
-    return h
-
-
-def _inputs(rng, B: int, T: int, D: int) -> torch.Tensor:
-    return torch.from_numpy(rng.normal(size=(B, T, D)))
+def _cell_cases(labels, arguments, halves: bool = False):
+    """make_cases(rng): ``arguments(rng, kind, B, T, D, J) -> args`` for each of SPECS, with
+    its label; halves: name 2J too (the size of a bidirectional output)."""
+    def make_cases(rng: np.random.Generator) -> list[Case]:
+        return [Case(arguments(rng, kind, B, T, D, J),
+                     {"B": B, "T": T, "D": D, "J": J, **({"2J": 2 * J} if halves else {})}, label)
+                for (kind, B, T, D, J), label in zip(SPECS, labels, strict=True)]
+    return make_cases
 
 
 # --- Exercise 1: the backward pass -----------------------------------------------------------
-BACKWARD_SPECS = (  # kind, B, T, D, J, label
-    ("rnn", 3, 6, 7, 4, "an RNN cell, non-square sizes, a non-zero initial state"),
-    ("gru", 4, 5, 6, 3, "a GRU cell"),
-    ("lstm", 3, 7, 4, 5, "an LSTM cell, whose state is the pair (h, c)"),
-    ("rnn", 3, 1, 4, 5, "one step (T=1)"),
-)
-
-
-def _backward_cases(rng) -> list[Case]:
-    cases = []
-    for kind, B, T, D, J, label in BACKWARD_SPECS:
-        cell = make_cell(kind, D, J, rng)
-        cases.append(Case({"cell": cell, "xs": _inputs(rng, B, T, D),
-                           "state": random_state(cell, B, rng)},
-                          {"B": B, "T": T, "D": D, "J": J}, label))
-    return cases
+def _backward_arguments(rng, kind: str, B: int, T: int, D: int, J: int) -> dict:
+    cell = random_cell(kind, D, J, rng)
+    return {"cell": cell, "xs": random_inputs(rng, B, T, D),
+            "state": random_state(kind, (B, J), rng)}
 
 
 def reference_run_backward(cell, xs, state):
@@ -136,7 +114,9 @@ STATE_HINT = ("The LSTM's state is the pair (h, c): `cell.hidden(state)` is h, (
               "state.")
 
 check_run_backward = HintedCheck(
-    "run_backward", reference_run_backward, _backward_cases,
+    "run_backward", reference_run_backward, _cell_cases(
+        ["an RNN cell, non-square sizes, a non-zero initial state", "a GRU cell",
+         "an LSTM cell, whose state is the pair (h, c)", "one step (T=1)"], _backward_arguments),
     output_names=("outputs", "final_state"),
     shape_hint=_backward_shape_hint,
     shape_tip="`xs` is (B, T, D); `xs[:, t]` is step t of every sequence, (B, D).",
@@ -152,8 +132,7 @@ check_run_backward = HintedCheck(
          "For an LSTM the final state is the pair (h, c), as `cell.step` returns it: return "
          "`state` itself, not `cell.hidden(state)`."),
     ],
-    renames={"`value 1`": "`final_state[0]` (h)", "`value 2`": "`final_state[1]` (c)",
-             "(value 1, value 2)": "(h, c)", "value 1, value 2": "h, c"},
+    renames=renamed_pair("`final_state[0]` (h)", "`final_state[1]` (c)", "h, c"),
     mistakes=[
         Mistake("the outputs are in the order they were computed, so `outputs[:, 0]` belongs to "
                 "the last input. Store the state computed from `xs[:, t]` at position t "
@@ -184,22 +163,10 @@ check_run_backward = HintedCheck(
 
 
 # --- Exercise 2: both directions in PyTorch's layout -----------------------------------------
-BIDIRECTIONAL_SPECS = (  # kind, B, T, D, J, label (no size is 2: h_n's first axis)
-    ("rnn", 3, 6, 7, 4, "RNN cells, non-square sizes"),
-    ("gru", 4, 5, 6, 3, "GRU cells"),
-    ("lstm", 3, 7, 4, 5, "LSTM cells (h_n holds h, the first part of each final state)"),
-    ("rnn", 3, 1, 4, 5, "one step (T=1)"),
-)
-
-
-def _bidirectional_cases(rng) -> list[Case]:
-    cases = []
-    for kind, B, T, D, J, label in BIDIRECTIONAL_SPECS:
-        forward_cell, backward_cell = make_cell(kind, D, J, rng), make_cell(kind, D, J, rng)
-        cases.append(Case({"forward_cell": forward_cell, "backward_cell": backward_cell,
-                           "xs": _inputs(rng, B, T, D)},
-                          {"B": B, "T": T, "D": D, "J": J, "2J": 2 * J}, label))
-    return cases
+def _bidirectional_arguments(rng, kind: str, B: int, T: int, D: int, J: int) -> dict:
+    forward_cell, backward_cell = random_cell(kind, D, J, rng), random_cell(kind, D, J, rng)
+    return {"forward_cell": forward_cell, "backward_cell": backward_cell,
+            "xs": random_inputs(rng, B, T, D)}
 
 
 def reference_bidirectional(forward_cell, backward_cell, xs):
@@ -262,11 +229,8 @@ def _explain_bidirectional(case: Case, leaves) -> str:
     """Which halves of output and which rows of h_n are right, when no known mistake matched."""
     J = case.sizes["J"]
     parts = []
-    for leaf in leaves:
-        got, expected = leaf.got.detach(), leaf.expected.detach()
-        if got.shape != expected.shape:
-            return ""
-        if leaf.name == "output":
+    for name, got, expected in same_shape_parts(leaves):
+        if name == "output":
             halves = {"forward half `output[..., :J]`": (got[..., :J], expected[..., :J]),
                       "backward half `output[..., J:]`": (got[..., J:], expected[..., J:])}
         else:
@@ -279,7 +243,10 @@ def _explain_bidirectional(case: Case, leaves) -> str:
 
 
 check_bidirectional = HintedCheck(
-    "bidirectional", reference_bidirectional, _bidirectional_cases,
+    "bidirectional", reference_bidirectional, _cell_cases(
+        ["RNN cells, non-square sizes", "GRU cells",
+         "LSTM cells (h_n holds h, the first part of each final state)", "one step (T=1)"],
+        _bidirectional_arguments, halves=True),
     output_names=("output", "h_n"),
     depends_on=[check_run_backward],
     shape_hint=_bidirectional_shape_hint,
@@ -326,8 +293,7 @@ check_bidirectional = HintedCheck(
         Mistake("`h_n[1]` is the backward state at the last step, `output[:, -1, J:]`, which "
                 "has read only `xs[:, T-1]`. The backward pass ENDS at t = 0: its final state "
                 "is the one after reading `xs[:, 0]`, equal to `output[:, 0, J:]`.",
-                lambda f, b, xs: _both(f, b, xs, h_n="backward at the last step"),
-                keys=("h_n",)),
+                lambda f, b, xs: _both(f, b, xs, h_n="backward at the last step"), keys=("h_n",)),
         Mistake("`h_n[0]` is the forward state at the first step, `output[:, 0, :J]`. The "
                 "forward pass ends at t = T-1: its final state equals `output[:, -1, :J]`.",
                 lambda f, b, xs: _both(f, b, xs, h_n="forward at the first step"),
@@ -360,12 +326,9 @@ def _lengths(rng, B: int, T: int, kind: str) -> torch.Tensor:
 def _torch_output(rng, B: int, T: int, D: int, J: int, lengths: torch.Tensor) -> torch.Tensor:
     """The output of a torch.nn.GRU(bidirectional=True), weights drawn from rng, on a packed
     right-padded batch, padded back to T steps (zeros at the padding)."""
-    with torch.random.fork_rng(devices=[]):
-        gru = nn.GRU(D, J, batch_first=True, bidirectional=True).double()
+    gru = random_torch_module("gru", rng, D, J, bidirectional=True, bound=0.6)
     with torch.no_grad():
-        for p in gru.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-0.6, 0.6, size=tuple(p.shape))))
-        packed = pack_padded_sequence(_inputs(rng, B, T, D), lengths, batch_first=True,
+        packed = pack_padded_sequence(random_inputs(rng, B, T, D), lengths, batch_first=True,
                                       enforce_sorted=False)
         return pad_packed_sequence(gru(packed)[0], batch_first=True, total_length=T)[0]
 

@@ -28,85 +28,32 @@ notebook's next draws.
 from __future__ import annotations
 
 import copy
-import math
-import re
 
 import numpy as np
 import torch
 from torch import nn
 
 from .. import cells, recurrent
-from ..models import TORCH_MODULES, count_parameters
-from .core import (Case, Check, CheckFailed, Mistake, call_learner, check_finite,
-                   collect_leaves, is_unchanged_stub, values_match)
+from ..models import count_parameters
+from .core import (Case, CheckFailed, HintedCheck, Mistake, call_learner, check_finite,
+                   collect_leaves, gate_blocks, is_unchanged_stub, random_cell, random_inputs,
+                   random_state, random_torch_module, renamed_pair, same_shape_parts,
+                   values_match)
 
 
-class HintedCheck(Check):
-    """A ``Check`` that adds a hint to errors raised by the learner's code and can rename the
-    parts of a nested output in its messages.
-
-    hints: (regular expression, hint) pairs for errors raised by the learner's code.
-    structure_hints: (regular expression, hint) pairs for every other message (the returned
-        value's structure, its shapes).
-    renames: {text: replacement} applied to every message (the core names the two parts of an
-        LSTM's final states `value 1` and `value 2`).
-    """
-
-    def __init__(self, *args, hints=(), structure_hints=(), renames=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.hints = [(re.compile(p), h) for p, h in hints]
-        self.structure_hints = [(re.compile(p), h) for p, h in structure_hints]
-        self.renames = dict(renames or {})
-
-    def _run_case(self, fn, case: Case) -> None:
-        try:
-            self._run_one(fn, case)
-        except CheckFailed as failure:
-            if failure.attempted:
-                message = failure.message
-                table = self.hints if message.startswith("Your code raised") else \
-                    self.structure_hints
-                for pattern, hint in table:
-                    if pattern.search(message):
-                        message += "\n" + (hint(fn) if callable(hint) else hint)
-                        break
-                for old, new in self.renames.items():
-                    message = message.replace(old, new)
-                failure.message = message
-            raise
+class ForkRngCheck(HintedCheck):
+    """A ``HintedCheck`` that runs the learner's code inside ``torch.random.fork_rng``: new
+    cells draw their initial weights, and a check must not change the notebook's next draws."""
 
     def _run_one(self, fn, case: Case) -> None:
-        with torch.random.fork_rng(devices=[]):    # the learner's code may draw numbers
-            super()._run_case(fn, case)
+        with torch.random.fork_rng(devices=[]):
+            super()._run_one(fn, case)
 
 
 # --- cells, modules and inputs drawn for the cases ------------------------------------------
-def make_cell(kind: str, D: int, J: int, rng: np.random.Generator):
-    """A float64 course cell with weights drawn from ``rng`` (the torch RNG is not touched)."""
-    with torch.random.fork_rng(devices=[]):
-        cell = cells.make_cell(kind, D, J).double()
-    bound = 2.0 / math.sqrt(J)          # a little larger than the default: clearer differences
-    with torch.no_grad():
-        for p in cell.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=tuple(p.shape))))
-    return cell
-
-
 def make_stack(kind: str, D: int, J: int, L: int, rng: np.random.Generator) -> list:
     """L cells: cells[0] reads D inputs, the layers above read the J outputs below them."""
-    return [make_cell(kind, D if l == 0 else J, J, rng) for l in range(L)]
-
-
-def initial_states(kind: str, L: int, B: int, J: int, rng: np.random.Generator):
-    """Non-zero initial states in PyTorch's layout: h_0 (L, B, J), or (h_0, c_0) for an LSTM."""
-    h_0 = torch.from_numpy(rng.uniform(-0.8, 0.8, size=(L, B, J)))
-    if kind == "lstm":
-        return h_0, torch.from_numpy(rng.normal(0.0, 1.0, size=(L, B, J)))
-    return h_0
-
-
-def _inputs(rng, B: int, T: int, D: int) -> torch.Tensor:
-    return torch.from_numpy(rng.normal(size=(B, T, D)))
+    return [random_cell(kind, D if l == 0 else J, J, rng) for l in range(L)]
 
 
 def _kind_of(cell) -> str:
@@ -133,8 +80,9 @@ STACK_SPECS = (  # kind, B, T, D, J, L, residual, label
 def _stack_cases(rng) -> list[Case]:
     cases = []
     for kind, B, T, D, J, L, residual, label in STACK_SPECS:
-        cases.append(Case({"cells": make_stack(kind, D, J, L, rng), "xs": _inputs(rng, B, T, D),
-                           "states": initial_states(kind, L, B, J, rng), "residual": residual},
+        cases.append(Case({"cells": make_stack(kind, D, J, L, rng),
+                           "xs": random_inputs(rng, B, T, D),
+                           "states": random_state(kind, (L, B, J), rng), "residual": residual},
                           {"B": B, "T": T, "D": D, "J": J, "L": L}, label))
     return cases
 
@@ -217,15 +165,14 @@ FINAL_KEYS = ("final_states", "value 1", "value 2")
 
 STACK_MISTAKES = [
     Mistake("every layer reads `xs`. Only the first layer (`cells[0]`) reads the input sequence; "
-            "each layer above reads the OUTPUT sequence of the layer below: after each layer, `inputs = outputs` (with "
-            "residual connections, `inputs = outputs + inputs`).",
+            "each layer above reads the OUTPUT sequence of the layer below: after each layer, "
+            "`inputs = outputs` (with residual connections, `inputs = outputs + inputs`).",
             _stack_mistake(feed="xs")),
     Mistake("every layer runs `cells[0]`, so all layers share one cell, one set of weights. "
-            "Layer l runs its own cell, `cells[l]`.",
-            _stack_mistake(one_cell=True)),
-    Mistake("every layer starts from the first layer's initial state (`h_0[0]`). Each layer carries its "
-            "own state through time, from its own initial state: layer l starts from `h_0[l]` "
-            "(and `c_0[l]` for an LSTM).",
+            "Layer l runs its own cell, `cells[l]`.", _stack_mistake(one_cell=True)),
+    Mistake("every layer starts from the first layer's initial state (`h_0[0]`). Each layer "
+            "carries its own state through time, from its own initial state: layer l starts from "
+            "`h_0[l]` (and `c_0[l]` for an LSTM).",
             _stack_mistake(start="first")),
     Mistake("every layer starts from zeros, not from the initial states it was given: layer l "
             "starts from `h_0[l]` (and `c_0[l]` for an LSTM). The check gives non-zero ones.",
@@ -247,10 +194,10 @@ STACK_MISTAKES = [
     Mistake("the LSTM's final states are returned as `(c_n, h_n)`. PyTorch's order, and the "
             "course's, is `(h_n, c_n)`: hidden state first, as in `cell.step`'s `(h, c)`.",
             _stack_mistake(swap_out=True), keys=FINAL_KEYS),
-    Mistake("a residual connection was added at the first layer too. By this lab's spec (that "
-            "of `utils.recurrent.RecurrentNet`) only the layers after the first (`cells[1:]`) add "
-            "their input to their output: the first layer's input is x, D features, not a J-dimensional state (when D != J "
-            "the two can't even be added).",
+    Mistake("a residual connection was added at the first layer too. By this lab's spec (that of "
+            "`utils.recurrent.RecurrentNet`) only the layers after the first (`cells[1:]`) add "
+            "their input to their output: the first layer's input is x, D features, not a "
+            "J-dimensional state (when D != J the two can't even be added).",
             _stack_mistake(skip_from=0)),
     Mistake("`residual=True` is ignored. With residual connections every layer after the "
             "first passes up its output PLUS its input: `inputs = outputs + inputs`.",
@@ -299,18 +246,17 @@ def _stack_shape_hint(name, got, expected, sizes) -> str:
 def _explain_stack(case: Case, leaves) -> str:
     """Which layers of the final states are right, when no known mistake matched."""
     parts = []
-    for leaf in leaves:
-        got, expected = leaf.got.detach(), leaf.expected.detach()
-        if got.shape != expected.shape:
-            return ""
-        if leaf.name == "output":
+    for name, got, expected in same_shape_parts(leaves):
+        if name == "output":
             ok = values_match(got, expected)
             parts.append(f"`output` {'right' if ok else 'wrong'}")
             continue
-        label = {"final_states": "h_n", "value 1": "h_n", "value 2": "c_n"}[leaf.name]
+        label = {"final_states": "h_n", "value 1": "h_n", "value 2": "c_n"}[name]
         layers = [f"{label}[{l}] {'right' if values_match(got[l], expected[l]) else 'wrong'}"
                   for l in range(len(expected))]
         parts.append(", ".join(layers))
+    if not parts:
+        return ""
     text = "By part: " + "; ".join(parts) + "."
     final = [leaf for leaf in leaves if leaf.name != "output"]
     if final and values_match(final[0].got[0], final[0].expected[0]) and len(final[0].got) > 1 \
@@ -324,7 +270,7 @@ STATE_HINT = ("For LSTM cells `states` is the pair `(h_0, c_0)`, each (L, B, J):
               "from the pair `(h_0[l], c_0[l])`, and each layer's final state is a pair (h, c). "
               "Return `(h_n, c_n)`: the h's stacked, and the c's stacked.")
 
-check_stacked_forward = HintedCheck(
+check_stacked_forward = ForkRngCheck(
     "stacked_forward", reference_stacked_forward, _stack_cases,
     output_names=("output", "final_states"),
     shape_hint=_stack_shape_hint,
@@ -356,8 +302,7 @@ check_stacked_forward = HintedCheck(
          "Stack the h's of the final states into h_n, and the c's into c_n: each is a tensor "
          "(L, B, J)."),
     ],
-    renames={"`value 1`": "`h_n` (final_states[0])", "`value 2`": "`c_n` (final_states[1])",
-             "(value 1, value 2)": "(h_n, c_n)", "value 1, value 2": "h_n, c_n"},
+    renames=renamed_pair("`h_n` (final_states[0])", "`c_n` (final_states[1])", "h_n, c_n"),
     mistakes=STACK_MISTAKES,
 )
 
@@ -371,21 +316,9 @@ LSTM_SPECS = (  # D, J, L, label
 )
 
 
-def make_lstm(D: int, J: int, L: int, rng: np.random.Generator) -> nn.LSTM:
-    """A float64 torch.nn.LSTM(D, J, num_layers=L, batch_first=True), weights from ``rng``.
-    bias_ih and bias_hh are drawn separately, so leaving out either one shows."""
-    with torch.random.fork_rng(devices=[]):
-        lstm = nn.LSTM(D, J, num_layers=L, batch_first=True).double()
-    bound = 1.0 / math.sqrt(J)
-    with torch.no_grad():
-        for p in lstm.parameters():
-            p.copy_(torch.from_numpy(rng.uniform(-2 * bound, 2 * bound, size=tuple(p.shape))))
-    return lstm
-
-
 def _lstm_cases(rng) -> list[Case]:
-    return [Case({"lstm": make_lstm(D, J, L, rng)}, {"D": D, "J": J, "L": L, "4J": 4 * J}, label)
-            for D, J, L, label in LSTM_SPECS]
+    return [Case({"lstm": random_torch_module("lstm", rng, D, J, L)},
+                 {"D": D, "J": J, "L": L, "4J": 4 * J}, label) for D, J, L, label in LSTM_SPECS]
 
 
 def reference_lstm_cells_from_torch(lstm):
@@ -468,7 +401,7 @@ SIZE_HINT = ("In `nn.LSTM(D, J, num_layers=L)`, `weight_ih_l0` is (4J, D) and ev
              "`weight_ih`, W from `weight_hh`.")
 
 
-class CellsCheck(HintedCheck):
+class CellsCheck(ForkRngCheck):
     """The answer is a list of cells: checked as a structure, then parameter by parameter."""
 
     def _run_one(self, fn, case: Case) -> None:
@@ -568,16 +501,16 @@ def _cells_shape_hint(name, got, expected, sizes) -> str:
 
 def _explain_cells(case: Case, leaves) -> str:
     """Which parameters of which cell are right; a reordering of the gate blocks."""
+    compared = same_shape_parts(leaves)
+    if not compared:
+        return ""
     right, wrong, reordered = [], [], []
-    for leaf in leaves:
-        got, expected = leaf.got.detach(), leaf.expected.detach()
-        if got.shape != expected.shape:
-            return ""
-        (right if values_match(got, expected) else wrong).append(f"`{leaf.name}`")
+    for name, got, expected in compared:
+        (right if values_match(got, expected) else wrong).append(f"`{name}`")
         blocks_got, blocks_expected = got.chunk(4), expected.chunk(4)
         if not values_match(got, expected) and all(
                 any(values_match(g, e) for e in blocks_expected) for g in blocks_got):
-            reordered.append(f"`{leaf.name}`")
+            reordered.append(f"`{name}`")
     text = f"Wrong: {', '.join(wrong)}." + (f" Right: {', '.join(right)}." if right else "")
     if reordered:
         text += (" The gate blocks of " + ", ".join(reordered) + " are right but in another "
@@ -633,8 +566,6 @@ check_lstm_cells_from_torch = CellsCheck(
 
 
 # --- Exercise 3: the price of depth ------------------------------------------------------------
-GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
-
 COUNT_SPECS = (  # kind, D, J, L, bidirectional, label
     ("lstm", 10, 24, 3, False, "an LSTM, 3 layers, D != J"),
     ("gru", 7, 16, 2, False, "a GRU, 2 layers"),
@@ -654,14 +585,14 @@ def _count_cases(rng) -> list[Case]:
 def reference_stack_parameter_count(kind, D, J, L, bidirectional=False):
     """count_parameters of torch.nn.RNN/GRU/LSTM(D, J, num_layers=L, bidirectional=...)."""
     with torch.random.fork_rng(devices=[]):
-        module = TORCH_MODULES[kind](D, J, num_layers=L, bidirectional=bidirectional)
+        module = cells.CELLS[kind].torch_class(D, J, num_layers=L, bidirectional=bidirectional)
     return count_parameters(module)
 
 
 def _count(kind, D, J, L, bidirectional=False, *, blocks=None, biases=2, recurrent=True,
            w_cols="J", inputs="right", doubled=True, above="right", layers=None):
     """The count with one typical mistake switched on (the defaults count right)."""
-    G = GATE_BLOCKS[kind] if blocks is None else blocks(GATE_BLOCKS[kind])
+    G = gate_blocks(kind) if blocks is None else blocks(gate_blocks(kind))
     dirs = 2 if bidirectional else 1
     total = 0
     for l in range(L if layers is None else layers):
@@ -682,7 +613,7 @@ def _count_mistake(**switches):
                                                              **switches)
 
 
-check_stack_parameter_count = HintedCheck(
+check_stack_parameter_count = ForkRngCheck(
     "stack_parameter_count", reference_stack_parameter_count, _count_cases,
     output_names="count",
     hints=[(r"KeyError", "`kind` is one of \"rnn\", \"gru\" and \"lstm\".")],
@@ -692,8 +623,8 @@ check_stack_parameter_count = HintedCheck(
                 "add them into one b).", _count_mistake(biases=1)),
         Mistake("the biases are missing: each layer and direction has `bias_ih` and `bias_hh`, "
                 "G·J numbers each.", _count_mistake(biases=0)),
-        Mistake("every layer reads D inputs. Only the first layer reads x; each layer above reads the "
-                "output of the layer below: J numbers (2J when bidirectional).",
+        Mistake("every layer reads D inputs. Only the first layer reads x; each layer above reads "
+                "the output of the layer below: J numbers (2J when bidirectional).",
                 _count_mistake(inputs="D")),
         Mistake("the first layer was counted with J inputs. It reads x: its U is G·J × D; only the "
                 "layers above read J (2J when bidirectional).", _count_mistake(inputs="J")),
