@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from torch import nn
 
-from bad_inputs import Hang, memory_limit, raised_at, raised_by_utils, time_limit
+from bad_inputs import TIME_LIMIT_S, Hang, memory_limit, raised_at, raised_by_utils, time_limit
 from utils import (claims, data, gradients, numpy_rnn, plotting, recurrent, sampling, stacking,
                    tagging, training)
 from utils.cells import make_cell
@@ -38,7 +38,7 @@ def clear_or(call, *args, **kwargs):
     """call(*args, **kwargs), or Refused when utils refused the input with a ValueError or
     TypeError of its own; any other exception (or one from inside torch/numpy) fails."""
     try:
-        with time_limit(10), memory_limit(2 * 2**30):
+        with time_limit(TIME_LIMIT_S), memory_limit(2 * 2**30):
             return call(*args, **kwargs)
     except (ValueError, TypeError) as error:
         if not raised_by_utils(error):
