@@ -13,33 +13,15 @@ from utils.models import CharLM, SequenceClassifier, SequenceTagger, TokenModel,
 from utils.recurrent import (RecurrentNet, ResidualStack, join_state, make_core, run_core,
                              split_state)
 
-TOL = dict(rtol=1e-9, atol=1e-12)
-B, T, D, J, K = 3, 6, 5, 7, 11          # D != J on purpose
-KINDS = ["rnn", "gru", "lstm"]
+from core_helpers import B, D, J, KINDS, T, TOL, assert_same, random_state, xs  # noqa: E402
+
+K = 11                                   # vocabulary size
 
 
 @pytest.fixture(autouse=True)
 def _seed():
     seed_everything(0)
 
-
-def xs(batch=B, steps=T, size=D):
-    return torch.randn(batch, steps, size, dtype=torch.float64)
-
-
-def random_state(kind, n, batch=B):
-    h = torch.randn(n, batch, J, dtype=torch.float64)
-    return (h, torch.randn_like(h)) if kind == "lstm" else h
-
-
-def assert_same(ours, theirs):
-    if isinstance(theirs, tuple):
-        assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        for a, b in zip(ours, theirs):
-            assert_same(a, b)
-    else:
-        assert ours.shape == theirs.shape
-        torch.testing.assert_close(ours, theirs, **TOL)
 
 
 def copy_weights(torch_core: nn.Module, scratch: RecurrentNet) -> None:

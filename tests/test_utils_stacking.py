@@ -12,9 +12,8 @@ from utils.recurrent import RecurrentNet, ResidualStack
 from utils.stacking import (ORDERS, check_schedule, layer_gradient_norms, order_grid, residual_add,
                             run_in_order, schedule, wavefront)
 
-TOL = dict(rtol=1e-9, atol=1e-12)
-B, T, D, J = 3, 6, 5, 7          # D != J on purpose
-KINDS = ["rnn", "gru", "lstm"]
+from core_helpers import B, D, J, KINDS, T, TOL, assert_same, random_state, xs  # noqa: E402
+
 TORCH = {kind: CELLS[kind].torch_class for kind in KINDS}
 
 
@@ -22,24 +21,6 @@ TORCH = {kind: CELLS[kind].torch_class for kind in KINDS}
 def _seed():
     seed_everything(0)
 
-
-def xs(batch=B, steps=T, size=D):
-    return torch.randn(batch, steps, size, dtype=torch.float64)
-
-
-def random_state(kind, n, batch=B):
-    h = torch.randn(n, batch, J, dtype=torch.float64)
-    return (h, torch.randn_like(h)) if kind == "lstm" else h
-
-
-def assert_same(ours, theirs):
-    if isinstance(theirs, tuple):
-        assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        for a, b in zip(ours, theirs):
-            assert_same(a, b)
-    else:
-        assert ours.shape == theirs.shape
-        torch.testing.assert_close(ours, theirs, **TOL)
 
 
 # --- schedules -------------------------------------------------------------------------------
