@@ -322,16 +322,24 @@ def test_page_renders_offline(name, browser, server, built_site):
         assert not cut, (f"{path}: display equations wider than the column that do not scroll "
                          f"(cut off at the right edge): {cut}")
 
-        # 10. Solutions (<details>) start closed, their code hidden until clicked.
+        # 10. Solutions and hints (<details>) start closed, their code hidden until clicked.
+        # A hint's second level (the code) is a <details> inside the first: it opens only
+        # on a second click. Document order opens the outer one first.
         count = page.locator("details").count()
         for i in range(count):
             details = page.locator("details").nth(i)
             assert details.evaluate("d => !d.open"), f"{path}: <details> #{i} starts open"
-            body = details.locator("pre")
-            if body.count():
-                assert not body.first.is_visible(), f"{path}: solution #{i} visible before a click"
+            own = details.locator("xpath=./*[not(self::details)]//pre | ./pre")  # not nested ones
+            nested = details.locator("xpath=./details")
+            if own.count() or nested.count():
+                shown = own.first if own.count() else nested.first
+                assert not shown.is_visible(), f"{path}: <details> #{i} shows its body before a click"
                 details.locator("summary").first.click()
-                assert body.first.is_visible(), f"{path}: solution #{i} still hidden after a click"
+                assert shown.is_visible(), f"{path}: <details> #{i} still hidden after a click"
+                if nested.count():
+                    inner_code = nested.first.locator("pre")
+                    assert not inner_code.count() or not inner_code.first.is_visible(), (
+                        f"{path}: <details> #{i} shows its second level's code on the first click")
         if count:
             page.evaluate("() => { document.activeElement && document.activeElement.blur();"
                           " window.scrollTo(0, 0); }")
