@@ -31,8 +31,8 @@ def notebook_stubs() -> dict:
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():
-    assert set(CHECKS) == {"lstm_cell_forward", "lstm_forward", "params_from_torch_lstm",
-                           "char_lstm_step"}
+    assert set(CHECKS) == {"lstm_cell_forward", "lstm_forward", "lstm_cell_backward",
+                           "params_from_torch_lstm", "char_lstm_step"}
     assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
     assert set(notebook_stubs()) == set(CHECKS)
 
@@ -67,6 +67,88 @@ def test_references_equal_torch_nn_lstm_and_the_course_cell(D, J):
         for matrix in "UWb":
             np.testing.assert_array_equal(params[f"{matrix}_{gate}"],
                                           cell.block(torch_gate, matrix).detach().numpy())
+
+
+# --- the backward reference: finite differences and torch autograd --------------------------
+def _backward_problem(D, J, seed):
+    rng = np.random.default_rng(seed)
+    f = lab5.fixture(rng, 3, D, J)
+    return (rng.normal(size=J), rng.normal(size=J), f["x_t"], f["h_prev"], f["c_prev"],
+            f["params"])
+
+
+@pytest.mark.parametrize("D, J", [(3, 4), (1, 2), (4, 4)])
+def test_backward_reference_equals_finite_differences(D, J):
+    """Every entry of every gradient, against central differences of
+    L = dh_t · h_t + dc_t · c_t computed with the forward reference (float64)."""
+    dh_t, dc_t, x_t, h_prev, c_prev, params = _backward_problem(D, J, seed=D * 10 + J)
+    grads = lab5.reference_lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, params)
+
+    def loss(x, h, c, p):
+        h_t, c_t = lab5.reference_lstm_cell_forward(x, h, c, p)
+        return dh_t @ h_t + dc_t @ c_t
+
+    arrays = {"dx": x_t, "dh_prev": h_prev, "dc_prev": c_prev,
+              **{f"d{name}": params[name] for name in lab5.PARAM_NAMES}}
+    assert set(grads) == set(arrays) == set(lab5.GRAD_NAMES)
+    eps = 1e-6
+    for key, array in arrays.items():
+        numeric = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            bumped = []
+            for sign in (1, -1):
+                inputs = {"x": x_t.copy(), "h": h_prev.copy(), "c": c_prev.copy(),
+                          "p": {k: v.copy() for k, v in params.items()}}
+                state = {"dx": inputs["x"], "dh_prev": inputs["h"], "dc_prev": inputs["c"]}
+                target = state[key] if key in state else inputs["p"][key[1:]]
+                target[index] += sign * eps
+                bumped.append(loss(**inputs))
+            numeric[index] = (bumped[0] - bumped[1]) / (2 * eps)
+        np.testing.assert_allclose(grads[key], numeric, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+@pytest.mark.parametrize("D, J", [(3, 5), (4, 4), (1, 2)])
+def test_backward_reference_equals_torch_autograd_on_lstmcell(D, J):
+    """torch.nn.LSTMCell (float64, both biases non-zero), its weights read into the course's
+    names block by block (i, f, g, o); autograd of dh_t · h_t + dc_t · c_t gives every gradient."""
+    torch.manual_seed(D * 10 + J)
+    cell = torch.nn.LSTMCell(D, J).double()
+    rng = np.random.default_rng(J)
+    dh_t, dc_t = rng.normal(size=J), rng.normal(size=J)
+    x = torch.tensor(rng.normal(size=D), requires_grad=True)
+    h = torch.tensor(rng.uniform(-0.9, 0.9, size=J), requires_grad=True)
+    c = torch.tensor(rng.uniform(-2.5, 2.5, size=J), requires_grad=True)
+    h_t, c_t = cell(x[None], (h[None], c[None]))
+    (h_t[0] @ torch.from_numpy(dh_t) + c_t[0] @ torch.from_numpy(dc_t)).backward()
+
+    def blocks(tensor):
+        return {gate: tensor[k * J:(k + 1) * J].detach().numpy()
+                for k, gate in enumerate(lab5.TORCH_ORDER)}
+
+    U, W = blocks(cell.weight_ih), blocks(cell.weight_hh)
+    b = blocks(cell.bias_ih + cell.bias_hh)
+    params = {f"{m}_{g}": {"U": U, "W": W, "b": b}[m][g] for g in lab5.GATES for m in "UWb"}
+    grads = lab5.reference_lstm_cell_backward(dh_t, dc_t, x.detach().numpy(),
+                                              h.detach().numpy(), c.detach().numpy(), params)
+    dU, dW = blocks(cell.weight_ih.grad), blocks(cell.weight_hh.grad)
+    db_ih, db_hh = blocks(cell.bias_ih.grad), blocks(cell.bias_hh.grad)
+    for g in lab5.GATES:
+        np.testing.assert_allclose(grads[f"dU_{g}"], dU[g], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(grads[f"dW_{g}"], dW[g], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(grads[f"db_{g}"], db_ih[g], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(grads[f"db_{g}"], db_hh[g], rtol=1e-12, atol=1e-14)
+    for key, tensor in (("dx", x), ("dh_prev", h), ("dc_prev", c)):
+        np.testing.assert_allclose(grads[key], tensor.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_backward_cases_cover_the_edge_gradients():
+    cases = lab5.check_lstm_cell_backward.make_cases(np.random.default_rng(0))
+    assert cases[0].sizes["D"] != cases[0].sizes["J"]
+    assert any(c.sizes["D"] == c.sizes["J"] for c in cases)
+    assert any(not c.args["dc_t"].any() and c.args["dh_t"].all() for c in cases)
+    assert any(not c.args["dh_t"].any() and c.args["dc_t"].all() for c in cases)
+    first = cases[0].args
+    assert first["dh_t"].all() and first["dc_t"].all() and np.abs(first["c_prev"]).min() > 1.0
 
 
 def test_reference_char_step_equals_charlm():
@@ -172,9 +254,45 @@ def step_returning_a_list(token, h_prev, c_prev, lm):
     return [h_t @ lm["V"].T + lm["b_y"], h_t, c_t]
 
 
+def backward_with_torch_autograd(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    """Let autograd do it: the forward in torch, then backward from dh_t · h_t + dc_t · c_t."""
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    x, h, c = (torch.tensor(a, requires_grad=True) for a in (x_t, h_prev, c_prev))
+    pre = {g: p["W_" + g] @ h + p["U_" + g] @ x + p["b_" + g] for g in "fioc"}
+    c_t = torch.sigmoid(pre["f"]) * c + torch.sigmoid(pre["i"]) * torch.tanh(pre["c"])
+    h_t = torch.sigmoid(pre["o"]) * torch.tanh(c_t)
+    (h_t @ torch.from_numpy(dh_t) + c_t @ torch.from_numpy(dc_t)).backward()
+    grads = {"d" + k: v.grad.numpy() for k, v in p.items()}
+    grads.update(dx=x.grad.numpy(), dh_prev=h.grad.numpy(), dc_prev=c.grad.numpy())
+    return grads
+
+
+def backward_with_stacked_matrices(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    """All four gates in one (4J,) vector, as PyTorch stores them, split at the end."""
+    order = ["f", "i", "o", "c"]
+    U = np.vstack([params["U_" + g] for g in order])
+    W = np.vstack([params["W_" + g] for g in order])
+    b = np.concatenate([params["b_" + g] for g in order])
+    a_f, a_i, a_o, a_c = np.split(W @ h_prev + U @ x_t + b, 4)
+    f, i, o = (np.exp(-np.logaddexp(0, -a)) for a in (a_f, a_i, a_o))
+    g = np.tanh(a_c)
+    c_t = f * c_prev + i * g
+    dc = dc_t + dh_t * o * (1 - np.tanh(c_t) ** 2)
+    da = np.concatenate([dc * c_prev * f * (1 - f), dc * g * i * (1 - i),
+                         dh_t * np.tanh(c_t) * o * (1 - o), dc * i * (1 - g ** 2)])
+    dU, dW, db = np.outer(da, x_t), np.outer(da, h_prev), da
+    grads = {}
+    for k, gate in enumerate(order):
+        rows = slice(k * len(b) // 4, (k + 1) * len(b) // 4)
+        grads["dU_" + gate], grads["dW_" + gate], grads["db_" + gate] = dU[rows], dW[rows], db[rows]
+    return {**grads, "dx": U.T @ da, "dh_prev": W.T @ da, "dc_prev": dc * f}
+
+
 OTHER_RIGHT_ANSWERS = [
     ("lstm_cell_forward", cell_with_stacked_matrices), ("lstm_cell_forward", cell_in_torch),
     ("lstm_forward", forward_with_lists),
+    ("lstm_cell_backward", backward_with_torch_autograd),
+    ("lstm_cell_backward", backward_with_stacked_matrices),
     ("params_from_torch_lstm", params_with_chunk),
     ("params_from_torch_lstm", params_through_the_course_cell),
     ("params_from_torch_lstm", params_as_views),
@@ -210,7 +328,11 @@ def test_the_mistakes_the_issue_names_are_among_the_wrong_answers():
             "forward_starts_from_zeros", "forward_cell_starts_from_zeros",
             "params_order_ifog", "params_order_figo", "params_only_bias_ih",
             "params_only_bias_hh", "params_transposed",
-            "step_logits_from_the_cell"} <= named
+            "step_logits_from_the_cell",
+            "backward_no_tanh_prime_on_h_path", "backward_dc_prev_without_f",
+            "backward_sigmoid_prime_is_s", "backward_dW_outer_product_reversed",
+            "backward_forget_gate_reads_c_t", "backward_dh_prev_without_output_gate",
+            "backward_candidate_with_sigmoid_prime"} <= named
 
 
 def test_every_wrong_gate_order_is_a_named_mistake():

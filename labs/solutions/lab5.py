@@ -32,6 +32,36 @@ def lstm_forward(xs, h0, c0, params):
     return hs, cs
 
 
+def lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    """One step back through the LSTM cell, given dL/dh_t and dL/dc_t: a dict of gradients."""
+    def pre(gate):                             # the forward step again: W_* h_prev + U_* x_t + b_*
+        return (params["W_" + gate] @ h_prev + params["U_" + gate] @ x_t
+                + params["b_" + gate])
+
+    f = 1 / (1 + np.exp(-pre("f")))
+    i = 1 / (1 + np.exp(-pre("i")))
+    o = 1 / (1 + np.exp(-pre("o")))
+    c_tilde = np.tanh(pre("c"))
+    c_t = f * c_prev + i * c_tilde
+    tanh_c = np.tanh(c_t)
+
+    do = dh_t * tanh_c                         # h_t = o * tanh(c_t)
+    dc = dc_t + dh_t * o * (1 - tanh_c ** 2)   # both paths into c_t: its own and through h_t
+    da = {"f": dc * c_prev * f * (1 - f),      # back through sigma: sigma' = s (1 - s)
+          "i": dc * c_tilde * i * (1 - i),
+          "o": do * o * (1 - o),
+          "c": dc * i * (1 - c_tilde ** 2)}    # back through tanh: tanh' = 1 - tanh^2
+    grads = {}
+    for gate in ["f", "i", "o", "c"]:
+        grads["dU_" + gate] = np.outer(da[gate], x_t)      # (J, D), like U_*
+        grads["dW_" + gate] = np.outer(da[gate], h_prev)   # (J, J), like W_*
+        grads["db_" + gate] = da[gate]
+    grads["dx"] = sum(params["U_" + g].T @ da[g] for g in da)        # all four gates read x_t
+    grads["dh_prev"] = sum(params["W_" + g].T @ da[g] for g in da)   # ... and h_prev
+    grads["dc_prev"] = dc * f                  # the cell path: dc_t/dc_prev = f_t
+    return grads
+
+
 def params_from_torch_lstm(lstm):
     """The course's 12 arrays from layer 0 of a torch.nn.LSTM."""
     J = lstm.hidden_size

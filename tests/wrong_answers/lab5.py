@@ -369,7 +369,131 @@ def forward_with_a_wrong_cell(xs, h0, c0, params):
     return hs, cs
 
 
-# --- Exercise 3: params_from_torch_lstm ---------------------------------------------------------
+# --- Exercise 3: lstm_cell_backward -------------------------------------------------------------
+def _back(dh_t, dc_t, x_t, h_prev, c_prev, params, *, dc=None, df=None, di=None, do=None,
+          dg=None, gate_prime=None, dc_prev=None, dW_first=None, skip_in_dh=None):
+    """A learner's backward pass with the pieces a mistake replaces passed in as functions of
+    the forward values (v: a dict of f, i, o, g, c_t, tanh_c)."""
+    f, i, o, g = _gates(x_t, h_prev, params)
+    c_t = f * c_prev + i * g
+    v = {"f": f, "i": i, "o": o, "g": g, "c_t": c_t, "tanh_c": np.tanh(c_t)}
+    d_c = dc(v) if dc else dc_t + dh_t * o * (1 - v["tanh_c"] ** 2)
+    sp = gate_prime or (lambda s: s * (1 - s))
+    da = {"f": (df(v, d_c) if df else d_c * c_prev) * sp(f),
+          "i": (di(v, d_c) if di else d_c * g) * sp(i),
+          "o": (do(v) if do else dh_t * v["tanh_c"]) * sp(o),
+          "c": dg(v, d_c) if dg else d_c * i * (1 - g ** 2)}
+    grads = {}
+    for k in "fioc":
+        grads["dU_" + k] = np.outer(da[k], x_t)
+        grads["dW_" + k] = np.outer(h_prev, da[k]) if dW_first else np.outer(da[k], h_prev)
+        grads["db_" + k] = da[k]
+    grads["dx"] = sum(params["U_" + k].T @ da[k] for k in "fioc")
+    grads["dh_prev"] = sum(params["W_" + k].T @ da[k] for k in "fioc" if k != skip_in_dh)
+    grads["dc_prev"] = dc_prev(v, d_c) if dc_prev else d_c * f
+    return grads
+
+
+@wrong("lstm_cell_backward", "tanh' on the path from h_t into c_t is missing")
+def backward_no_tanh_prime_on_h_path(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dc=lambda v: dc_t + dh_t * v["o"])
+
+
+@wrong("lstm_cell_backward", "1 - c_t²", "tanh²(c_t)")
+def backward_one_minus_c_squared(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params,
+                 dc=lambda v: dc_t + dh_t * v["o"] * (1 - v["c_t"] ** 2))
+
+
+@wrong("lstm_cell_backward", "upstream `dc_t` is dropped")
+def backward_ignores_dc_t(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params,
+                 dc=lambda v: dh_t * v["o"] * (1 - v["tanh_c"] ** 2))
+
+
+@wrong("lstm_cell_backward", "`dc_prev` is missing the forget gate", "dc ⊙ f_t")
+def backward_dc_prev_without_f(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dc_prev=lambda v, d_c: d_c)
+
+
+@wrong("lstm_cell_backward", "`dc_prev` uses only the upstream dc_t")
+def backward_dc_prev_from_dc_t_only(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dc_prev=lambda v, d_c: dc_t * v["f"])
+
+
+@wrong("lstm_cell_backward", "σ' is taken as s", "s (1 - s)")
+def backward_sigmoid_prime_is_s(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, gate_prime=lambda s: s)
+
+
+@wrong("lstm_cell_backward", "gates use tanh's derivative", "s (1 - s)")
+def backward_gates_with_tanh_prime(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, gate_prime=lambda s: 1 - s ** 2)
+
+
+@wrong("lstm_cell_backward", "candidate", "sigmoid's derivative", "1 - c̃_t²")
+def backward_candidate_with_sigmoid_prime(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params,
+                 dg=lambda v, d_c: d_c * v["i"] * v["g"] * (1 - v["g"]))
+
+
+@wrong("lstm_cell_backward", "forget-gate gradient uses c_t", "c_{t-1}")
+def backward_forget_gate_reads_c_t(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, df=lambda v, d_c: d_c * v["c_t"])
+
+
+@wrong("lstm_cell_backward", "output-gate gradient uses c_t", "tanh(c_t)")
+def backward_output_gate_reads_c_t(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, do=lambda v: dh_t * v["c_t"])
+
+
+@wrong("lstm_cell_backward", "input gate's and the candidate's gradients are swapped")
+def backward_di_and_dg_swapped(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params,
+                 di=lambda v, d_c: d_c * v["i"],
+                 dg=lambda v, d_c: d_c * v["g"] * (1 - v["g"] ** 2))
+
+
+@wrong("lstm_cell_backward", "`dW_*` is transposed", "np.outer(da, h_prev)")
+def backward_dW_outer_product_reversed(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dW_first=True)
+
+
+@wrong("lstm_cell_backward", "`dh_prev` is missing the contribution of the output gate")
+def backward_dh_prev_without_output_gate(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, skip_in_dh="o")
+
+
+@wrong("lstm_cell_backward", "`dh_prev` is missing the contribution of the forget gate")
+def backward_dh_prev_without_forget_gate(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, skip_in_dh="f")
+
+
+@wrong("lstm_cell_backward", "dU_f", "transposed", "np.outer(da, x_t)")
+def backward_all_outer_products_reversed(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    grads = _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dW_first=True)
+    for k in "fioc":
+        grads["dU_" + k] = grads["dU_" + k].T
+    return grads
+
+
+@wrong("lstm_cell_backward", "missing", "'dc_prev'")
+def backward_forgets_dc_prev(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    grads = _back(dh_t, dc_t, x_t, h_prev, c_prev, params)
+    del grads["dc_prev"]
+    return grads
+
+
+@wrong("lstm_cell_backward", "changed its input", "`dc_t`")
+def backward_accumulates_into_dc_t(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    f, i, o, g = _gates(x_t, h_prev, params)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = dc_t
+    dc += dh_t * o * (1 - tanh_c ** 2)          # writes into the caller's dc_t
+    return _back(dh_t, dc_t, x_t, h_prev, c_prev, params, dc=lambda v: dc)
+
+
+# --- Exercise 4: params_from_torch_lstm ---------------------------------------------------------
 def _convert(lstm, order=("i", "f", "c", "o"), bias="both", layer=0):
     J = lstm.hidden_size
     U = getattr(lstm, f"weight_ih_l{layer}").detach().numpy()
@@ -502,7 +626,7 @@ def params_named_g(lstm):
     return _convert(lstm, order=("i", "f", "g", "o"))
 
 
-# --- Exercise 4: char_lstm_step -----------------------------------------------------------------
+# --- Exercise 5: char_lstm_step -----------------------------------------------------------------
 @wrong("char_lstm_step", "logits read the cell state", "V h_t + b_y")
 def step_logits_from_the_cell(token, h_prev, c_prev, lm):
     h_t, c_t = _cell(lm["E"][token], h_prev, c_prev, lm["lstm"])

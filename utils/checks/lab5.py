@@ -3,7 +3,7 @@
     from utils.checks.lab5 import check_lstm_cell_forward
     check_lstm_cell_forward(lstm_cell_forward)      # -> a green, grey or red box
 
-Four exercises, each compared with a reference computed at check time:
+Five exercises, each compared with a reference computed at check time:
 
 * ``lstm_cell_forward`` and ``lstm_forward`` run on five cases generated from ONE spec
   (``core.CELL_SIZES``): non-square sizes (D != J), one step with one input (T = 1, D = 1),
@@ -13,6 +13,13 @@ Four exercises, each compared with a reference computed at check time:
   the twelve weight arrays and the four biases, so every term of every equation changes
   the result. The numpy references here agree with ``torch.nn.LSTM`` and
   ``utils.cells.LSTMCell`` (tests/test_lab5_checks.py).
+* ``lstm_cell_backward`` (the gradients of one step, given dL/dh_t and dL/dc_t) on the five
+  cells of ``core.CELL_SIZES`` with non-zero upstream gradients, and two edge cases a learner
+  meets in BPTT: dc_t = 0 (the last step) and dh_t = 0. The reference is proven against
+  finite differences and against torch autograd through ``torch.nn.LSTMCell``
+  (tests/test_lab5_checks.py); 22 named mistakes (a missing tanh', σ' taken as s, dc_prev
+  without f_t, c_t for c_{t-1} in the forget gate, outer products reversed, a gate left out of
+  dh_prev or dx, ...).
 * ``params_from_torch_lstm`` on float64 ``torch.nn.LSTM`` modules whose weights and BOTH
   biases are drawn non-zero (a one-bias answer is wrong by a whole bias), D != J, D = J
   and a two-layer module. Every one of the 23 wrong orders of PyTorch's four row blocks
@@ -27,7 +34,7 @@ import itertools
 
 import numpy as np
 
-from .core import (Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
+from .core import (CELL_SIZES, Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
                    explain_by_row, fixture_cases, gate_weights, rows_shape_hint,
                    torch_layout_mistakes, values_match, weight_mix_ups)
 
@@ -293,7 +300,188 @@ check_lstm_forward = HintedCheck(
 )
 
 
-# --- Exercise 3: the weights of torch.nn.LSTM -----------------------------------------------
+# --- Exercise 3: backward through one step ---------------------------------------------------
+GRAD_NAMES = tuple(f"d{name}" for name in PARAM_NAMES) + ("dx", "dh_prev", "dc_prev")
+
+
+def _backward_variant(dh_t, dc_t, x_t, h_prev, c_prev, params, *, h_path_tanh_prime=True,
+                      tanh_prime_of="tanh_c", take_dc_t=True, dc_prev_times_f=True,
+                      dc_prev_from="total", gate_prime="s(1-s)", candidate_prime="tanh",
+                      forget_reads="c_prev", do_reads="tanh_c", swap_di_dg=False,
+                      outer_order="da_first", dh_prev_without=None, dx_without=None,
+                      W_not_transposed=False):
+    """One step back through the LSTM cell; with the default arguments the right one (the
+    reference). Each keyword switches on one typical mistake."""
+    pre = {g: _pre(g, x_t, h_prev, params) for g in GATES}
+    f, i, o = sigmoid(pre["f"]), sigmoid(pre["i"]), sigmoid(pre["o"])
+    c_tilde = np.tanh(pre["c"])
+    c_t = f * c_prev + i * c_tilde
+    tanh_c = np.tanh(c_t)
+
+    do = dh_t * {"tanh_c": tanh_c, "c_t": c_t}[do_reads]
+    through_h = dh_t * o
+    if h_path_tanh_prime:
+        through_h = through_h * {"tanh_c": 1 - tanh_c ** 2, "c_t": 1 - c_t ** 2}[tanh_prime_of]
+    dc = (dc_t if take_dc_t else 0.0) + through_h
+    df = dc * {"c_prev": c_prev, "c_t": c_t}[forget_reads]
+    di, dg = dc * c_tilde, dc * i
+    if swap_di_dg:
+        di, dg = dg, di
+    gate_d = {"s(1-s)": lambda s: s * (1 - s), "s": lambda s: s,
+              "1-s²": lambda s: 1 - s ** 2}[gate_prime]
+    candidate_d = {"tanh": 1 - c_tilde ** 2, "sigmoid": c_tilde * (1 - c_tilde)}[candidate_prime]
+    da = {"f": df * gate_d(f), "i": di * gate_d(i), "o": do * gate_d(o), "c": dg * candidate_d}
+    grads = {}
+    for g in GATES:
+        first, second = (da[g], x_t), (da[g], h_prev)
+        if outer_order == "input_first":
+            first, second = first[::-1], second[::-1]
+        elif outer_order == "dW_only":
+            second = second[::-1]
+        grads[f"dU_{g}"] = np.outer(*first)
+        grads[f"dW_{g}"] = np.outer(*second)
+        grads[f"db_{g}"] = da[g]
+    grads = {f"d{name}": grads[f"d{name}"] for name in PARAM_NAMES}
+    grads["dx"] = sum(params[f"U_{g}"].T @ da[g] for g in GATES if g != dx_without)
+    grads["dh_prev"] = sum((params[f"W_{g}"] if W_not_transposed else params[f"W_{g}"].T) @ da[g]
+                           for g in GATES if g != dh_prev_without)
+    dc_into_prev = {"total": dc, "dc_t": dc_t}[dc_prev_from]
+    grads["dc_prev"] = dc_into_prev * f if dc_prev_times_f else dc_into_prev
+    return grads
+
+
+def reference_lstm_cell_backward(dh_t, dc_t, x_t, h_prev, c_prev, params):
+    """dc = dc_t + dh_t ⊙ o_t ⊙ (1 - tanh²(c_t)); back through the gates (σ' = s(1 - s),
+    tanh' = 1 - tanh²) and the linear pre-activations: a dict of dU_*, dW_*, db_* (the
+    twelve parameters), dx, dh_prev, dc_prev = dc ⊙ f_t."""
+    return _backward_variant(dh_t, dc_t, x_t, h_prev, c_prev, params)
+
+
+BACKWARD_CASES = (  # which upstream gradients, per case of CELL_SIZES (the others: both)
+    ("dh_t and dc_t both non-zero", "both"),
+    ("no gradient from later steps into the cell (dc_t = 0, as at the last step)", "no_dc"),
+    ("a gradient into the cell alone (dh_t = 0)", "no_dh"),
+)
+
+
+def _backward_cases(rng: np.random.Generator) -> list[Case]:
+    """The five cells of CELL_SIZES with non-zero dh_t and dc_t (large inputs included), then
+    the two edge cases a learner meets in BPTT: dc_t = 0 and dh_t = 0."""
+    cases = []
+    specs = [(spec, "both", spec["label"]) for spec in CELL_SIZES]
+    specs += [(CELL_SIZES[0], which, label) for label, which in BACKWARD_CASES[1:]]
+    for spec, which, label in specs:
+        f = fixture(rng, spec["T"], spec["D"], spec["J"], spec.get("large", False))
+        J = spec["J"]
+        dh_t = rng.normal(size=J) * rng.choice([-1.0, 1.0], size=J) + 0.3
+        dc_t = rng.normal(size=J) + 0.2
+        if which == "no_dc":
+            dc_t = np.zeros(J)
+        elif which == "no_dh":
+            dh_t = np.zeros(J)
+        cases.append(Case({"dh_t": dh_t, "dc_t": dc_t, "x_t": f["x_t"], "h_prev": f["h_prev"],
+                           "c_prev": f["c_prev"], "params": f["params"]},
+                          {"D": spec["D"], "J": J}, label))
+    return cases
+
+
+def _backward_shape_hint(name, got, expected, sizes) -> str:
+    if name.startswith("dU_") and got == expected[::-1]:
+        return ("It looks transposed: dU_* has the shape of U_*, (J, D): the outer product of "
+                "the gate's da (J,) and x_t (D,), in that order, `np.outer(da, x_t)`.")
+    if name == "dx" and got == (sizes["J"],):
+        return "dx has the size of x_t, D: it comes back through the transposed U_*, `U.T @ da`."
+    return ""
+
+
+def _explain_backward(case: Case, leaves) -> str:
+    """Which gradients are right and which wrong points to the step that is wrong."""
+    wrong = {leaf.name for leaf in leaves
+             if not values_match(leaf.got, leaf.expected)}
+    right = set(GRAD_NAMES) - wrong
+    gates = [g for g in GATES if {f"dU_{g}", f"dW_{g}", f"db_{g}"} & wrong]
+    if wrong == {"dc_prev"}:
+        return ("Only `dc_prev` is wrong: it is the whole gradient of c_t (dc_t plus what comes "
+                "through h_t) times the forget gate, dc_prev = dc ⊙ f_t.")
+    if wrong <= {"dx", "dh_prev"}:
+        return ("The parameter gradients are right, so every gate's da is: check how dx and "
+                "dh_prev add up the four gates' contributions through Uᵀ and Wᵀ.")
+    if gates and len(gates) < len(GATES):
+        return ("Right: the gradients of " + ", ".join(NAMES[g] for g in GATES if g not in gates)
+                + "; wrong: those of " + ", ".join(NAMES[g] for g in gates) + ". Look at the "
+                "derivative of these gates' nonlinearity and at what each multiplies in c_t.")
+    if "dc_prev" in right and gates:
+        return ("`dc_prev` is right, so your total dc is: the mistake is after it, in the gates.")
+    return ""
+
+
+TANH_PRIME_C = "tanh'(c_t) = 1 - tanh²(c_t)"
+
+def _wrong(text: str, keys: tuple = (), **mistake) -> Mistake:
+    """A named mistake of the backward pass: the reference with ``mistake`` switched on."""
+    return Mistake(text, lambda *a: _backward_variant(*a, **mistake), keys=keys or None)
+
+
+check_lstm_cell_backward = HintedCheck(
+    "lstm_cell_backward", reference_lstm_cell_backward, _backward_cases,
+    output_names="grads",
+    depends_on=[check_lstm_cell_forward],
+    shape_tip="Each gradient has the shape of what it differentiates: dU_* (J, D) is "
+              "`np.outer(da, x_t)`, dW_* (J, J) `np.outer(da, h_prev)`, db_* (J,); dx (D,) "
+              "sums `U_*.T @ da` over the gates, dh_prev (J,) sums `W_*.T @ da`; dc_prev (J,).",
+    shape_hint=_backward_shape_hint,
+    nan_tip="Compute σ' from the gate's value, s (1 - s), and tanh' as 1 - tanh²: written with "
+            "`np.exp`, e.g. `np.exp(-a) / (1 + np.exp(-a))**2`, large inputs give inf / inf = "
+            "NaN. " + NAN_TIP,
+    explain=_explain_backward,
+    in_place_tip="The caller still needs them: `dc = dc_t` followed by `dc += ...` writes into "
+                 "`dc_t` itself. Build a new array: `dc = dc_t + dh_t * o * (1 - tanh_c**2)`.",
+    hints=[(r"KeyError", "The keys of `params` are 'U_f', 'W_f', 'b_f', 'U_i', 'W_i', 'b_i', "
+                         "'U_o', 'W_o', 'b_o', 'U_c', 'W_c', 'b_c'; your dict's keys add a d: "
+                         "'dU_f', ..., 'db_c', then 'dx', 'dh_prev', 'dc_prev'.")],
+    mistakes=[
+        _wrong(f"the tanh' on the path from h_t into c_t is missing: h_t = o_t ⊙ tanh(c_t), so "
+               f"dc = dc_t + dh_t ⊙ o_t ⊙ (1 - tanh²(c_t)), with {TANH_PRIME_C}.", h_path_tanh_prime=False),
+        _wrong(f"the derivative on the h path is 1 - c_t²; it is {TANH_PRIME_C} (square the "
+               "tanh of the cell, not the cell).", tanh_prime_of="c_t"),
+        _wrong("the upstream `dc_t` is dropped: c_t reaches the loss along two paths, its own "
+               "(dc_t, from the next step) and through h_t; dc = dc_t + dh_t ⊙ o_t ⊙ "
+               "(1 - tanh²(c_t)).", take_dc_t=False),
+        _wrong("`dc_prev` is missing the forget gate: c_t = f_t ⊙ c_prev + ..., so "
+               "dc_prev = dc ⊙ f_t (the cell path's derivative is f_t).", dc_prev_times_f=False, keys=("dc_prev",)),
+        _wrong("`dc_prev` uses only the upstream dc_t; use the whole gradient of c_t, "
+               "dc = dc_t + dh_t ⊙ o_t ⊙ (1 - tanh²(c_t)): dc_prev = dc ⊙ f_t.", dc_prev_from="dc_t", keys=("dc_prev",)),
+        _wrong("σ' is taken as s, the gate's value; the sigmoid's derivative is "
+               "σ'(a) = s (1 - s), with s = σ(a) the gate.", gate_prime="s"),
+        _wrong("the gates use tanh's derivative 1 - s²; the gates are sigmoids, "
+               "σ'(a) = s (1 - s).", gate_prime="1-s²"),
+        _wrong("the candidate c̃ uses the sigmoid's derivative c̃ (1 - c̃); c̃_t = tanh(...), so "
+               "its derivative is 1 - c̃_t².", candidate_prime="sigmoid"),
+        _wrong("the forget-gate gradient uses c_t where c_{t-1} belongs: c_t = f_t ⊙ c_prev + "
+               "..., so df = dc ⊙ c_prev (the OLD cell is what f_t multiplied).", forget_reads="c_t"),
+        _wrong("the output-gate gradient uses c_t where tanh(c_t) belongs: h_t = o_t ⊙ tanh(c_t), "
+               "so do = dh_t ⊙ tanh(c_t).", do_reads="c_t"),
+        _wrong("the input gate's and the candidate's gradients are swapped: in i_t ⊙ c̃_t, "
+               "di = dc ⊙ c̃_t (the other factor) and dc̃ = dc ⊙ i_t.", swap_di_dg=True),
+        _wrong("the weight gradients are transposed (outer product in the wrong order): "
+               "dW_* = da h_prevᵀ, `np.outer(da, h_prev)`, and dU_* = da x_tᵀ, "
+               "`np.outer(da, x_t)`: the gate's da first.", outer_order="input_first"),
+        _wrong("`dW_*` is transposed: dW_* = da h_prevᵀ, `np.outer(da, h_prev)` (the gate's da "
+               "first, like the rows of W_*).",
+               outer_order="dW_only", keys=tuple(f"dW_{g}" for g in GATES)),
+        *[_wrong(f"`{grad}` is missing the contribution of the {NAMES[g]}: all four read "
+                 f"{read}, so {grad} = {terms}.", keys=(grad,), **{without: g})
+          for grad, read, terms, without in [
+              ("dh_prev", "h_prev", "W_fᵀ da_f + W_iᵀ da_i + W_oᵀ da_o + W_cᵀ da_c", "dh_prev_without"),
+              ("dx", "x_t", "U_fᵀ da_f + U_iᵀ da_i + U_oᵀ da_o + U_cᵀ da_c", "dx_without")]
+          for g in GATES],
+        _wrong("`dh_prev` uses W_* where W_*ᵀ belongs: the gradient flows back through the "
+               "transpose, `W_f.T @ da_f + ...`.", W_not_transposed=True, keys=("dh_prev",)),
+    ],
+)
+
+
+# --- Exercise 4: the weights of torch.nn.LSTM -----------------------------------------------
 def reference_params_from_torch_lstm(lstm):
     """Layer 0 of a torch.nn.LSTM in the course's names: row block k of weight_ih_l0
     (4J, D), weight_hh_l0 (4J, J) and of bias_ih_l0 + bias_hh_l0 belongs to gate k of
@@ -365,7 +553,7 @@ check_params_from_torch_lstm = conversion_check(
 )
 
 
-# --- Exercise 4: one step of a character language model --------------------------------------
+# --- Exercise 5: one step of a character language model --------------------------------------
 def _lm_variant(token, h_prev, c_prev, lm, logits_from="h", softmax=False, head_bias=True,
                 transpose_V=False, embed="row", return_state="new", swap_state=False):
     """One step of the character LSTM; with the default arguments the right one."""
@@ -457,5 +645,5 @@ check_char_lstm_step = HintedCheck(
 )
 
 CHECKS = {check.name: check for check in (
-    check_lstm_cell_forward, check_lstm_forward, check_params_from_torch_lstm,
-    check_char_lstm_step)}
+    check_lstm_cell_forward, check_lstm_forward, check_lstm_cell_backward,
+    check_params_from_torch_lstm, check_char_lstm_step)}
