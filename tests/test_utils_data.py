@@ -295,7 +295,7 @@ def test_pad_sequences_takes_arrays_and_tensors_too():
     (lambda: data.pad_sequences([[], []]), ValueError, r"every one of the 2 sequences is empty"),
     (lambda: data.pad_sequences([[1, -2]]), ValueError, r"every sequence must hold token ids >= 0, got -2"),
     (lambda: TextWindows(list(range(10)), seq_len=3, batch_size=10**9), ValueError,
-     r"batch_size must be at most 100,000 sequences"),
+     r"batch_size must be at most 100,000"),
     (lambda: list(TextWindows(list(range(10)), seq_len=3).all_batches(max_windows=-1)), ValueError,
      r"max_windows must be a positive integer, got -1"),
     (lambda: data.sequence_pairs(["ab"], "abc"), TypeError, r"vocab must be a utils.data.Vocab, got str"),

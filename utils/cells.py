@@ -111,10 +111,13 @@ class RecurrentCell(nn.Module):
         weights' dtype. The full messages come from the slow path, only when one fails."""
         h = self.hidden(state) if isinstance(state, (tuple, list, torch.Tensor)) else state
         W = self.W
+        c_fits = h is state or (isinstance(state, (tuple, list)) and len(state) == 2
+                                and isinstance(state[1], torch.Tensor)
+                                and isinstance(h, torch.Tensor) and state[1].shape == h.shape)
         if (isinstance(xp_t, torch.Tensor) and isinstance(h, torch.Tensor) and xp_t.ndim == 2
                 and xp_t.shape[1] == W.shape[0] and h.shape == (xp_t.shape[0], W.shape[1])
-                and xp_t.dtype == h.dtype == W.dtype and (h is state or isinstance(state, (tuple, list)) and state[1].shape == h.shape)):
-            return
+                and xp_t.dtype == h.dtype == W.dtype and c_fits):
+            return                                   # the common case, at every step: all fits
         expect_tensor(xp_t, "xp_t (the projection project(x_t))", shape=(None, W.shape[0]),
                       floating=True)
         self.check_step_inputs(torch.empty(xp_t.shape[0], self.input_size, dtype=W.dtype,

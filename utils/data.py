@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .validate import expect_positive_int
+from .validate import expect_flag, expect_positive_int
 
 PAD, BOS, EOS, UNK = "<PAD>", "<BOS>", "<EOS>", "<UNK>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -88,13 +88,13 @@ class Vocab:
                 raise TypeError("tokens must be a string or a list of string tokens, got "
                                 f"{type(tokens).__name__}" + (f" of {sorted({type(t).__name__ for t in tokens})}"
                                                              if isinstance(tokens, (list, tuple)) else ""))
-        _expect_flags(bos=bos, eos=eos)
+        expect_flag(bos, "bos"), expect_flag(eos, "eos")
         ids = [self.stoi.get(tok, self.unk_id) for tok in tokens]
         return [self.bos_id] * bos + ids + [self.eos_id] * eos
 
     def decode(self, ids, keep_specials: bool = False, sep: str = "") -> str:
         """Ids -> text. Special tokens are dropped unless keep_specials (<UNK> is kept)."""
-        _expect_flags(keep_specials=keep_specials)
+        expect_flag(keep_specials, "keep_specials")
         if not isinstance(sep, str):
             raise TypeError(f"sep must be a string, got {type(sep).__name__}")
         if isinstance(ids, (torch.Tensor, np.ndarray)):
@@ -119,12 +119,6 @@ def _expect_strings(items: list, name: str) -> None:
     bad = sorted({type(x).__name__ for x in items if not isinstance(x, str)})
     if bad:
         raise TypeError(f"{name} must be strings, got {', '.join(bad)} among them")
-
-
-def _expect_flags(**flags) -> None:
-    for name, value in flags.items():
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def tokenize_words(text: str) -> list[str]:
@@ -288,11 +282,7 @@ def _expect_ids(ids: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def _expect_batch_size(batch_size) -> int:
-    batch_size = expect_positive_int(batch_size, "batch_size")
-    if batch_size > MAX_TOKENS // 1000:
-        raise ValueError(f"batch_size must be at most {MAX_TOKENS // 1000:,} sequences, got "
-                         f"{batch_size:,}")
-    return batch_size
+    return expect_positive_int(batch_size, "batch_size", most=MAX_TOKENS // 1000)
 
 
 def sequence_pairs(texts: list[str], vocab: Vocab) -> tuple[torch.Tensor, torch.Tensor]:

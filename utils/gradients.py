@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from .cells import RecurrentCell, RNNCell
-from .validate import (expect_choice, expect_integer, expect_positive_int, expect_positive_number,
-                       expect_tensor)
+from .validate import (expect_choice, expect_positive_int, expect_positive_number,
+                       expect_seed, expect_tensor)
 
 ACTIVATIONS = {"tanh": torch.tanh, "linear": lambda a: a, "relu": torch.relu}
 MAX_WEIGHTS = 10**8
@@ -56,7 +56,7 @@ def random_rnn_cell(hidden_size: int = 64, input_size: int = 8, radius: float = 
     U ~ N(0, input_scale^2 / input_size), b = 0. The same seed gives the same W up to scale,
     so cells with different radii differ only in the size of W.
     """
-    _expect_seed(seed)
+    expect_seed(seed)
     expect_positive_number(input_scale, "input_scale")
     expect_positive_number(radius, "radius")
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
@@ -197,14 +197,6 @@ def fit_decay_rate(norms, skip_last: int = 1) -> float:
     return float(np.exp(slope))
 
 
-def _expect_seed(seed) -> int:
-    """A seed for torch.Generator: a non-negative integer (below 2**63)."""
-    seed = expect_integer(seed, "seed")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a non-negative integer below 2**63, got {seed!r}")
-    return seed
-
-
 def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool = False,
                               gain: float = 1.0, batch_size: int = 16, seed: int = 0) -> np.ndarray:
     """||dL/dz_l|| at the input z_l of every layer l = 0..depth-1 of a stack of tanh layers.
@@ -219,7 +211,7 @@ def deep_stack_gradient_norms(depth: int = 50, width: int = 32, residual: bool =
                          f"large for a demonstration (at most {MAX_STEPS:,} layers and "
                          f"{MAX_WEIGHTS:,} numbers in all)")
     expect_positive_number(gain, "gain")
-    seed = _expect_seed(seed)
+    seed = expect_seed(seed)
     if not isinstance(residual, (bool, np.bool_)):
         raise TypeError(f"residual must be True or False, got {residual!r}")
     generator = torch.Generator().manual_seed(seed)

@@ -29,8 +29,8 @@ from torch.nn import functional as F
 
 from .cells import CELLS
 from . import recurrent
-from .recurrent import BACKENDS, RecurrentNet, check_lengths, expect_flag, run_core
-from .validate import expect_choice, expect_positive_int, expect_tensor
+from .recurrent import BACKENDS, RecurrentNet, check_lengths, run_core
+from .validate import expect_choice, expect_flag, expect_positive_int, expect_tensor
 
 MAX_VOCAB = 10**6
 """Most token types a model may predict: far above any vocabulary of the course."""

@@ -31,13 +31,12 @@ are zero, and the final state of each sequence is its state after its own last s
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .cells import CELLS, MAX_WEIGHTS, GRUCell, LSTMCell, RecurrentCell, RNNCell
-from .validate import expect_choice, expect_positive_int, expect_tensor
+from .validate import expect_choice, expect_flag, expect_positive_int, expect_tensor
 
 TORCH_KINDS = tuple(kind for kind, cell in CELLS.items() if cell.torch_class is not None)
 """The kinds torch.nn has a module for ("rnn", "gru", "lstm"; not the simplified GRU)."""
@@ -45,21 +44,6 @@ BACKENDS = ("scratch", "torch")
 MAX_LAYERS = 1000
 """Most layers a stack may have: far above any model of the course, far below what would
 take minutes to build."""
-
-
-def expect_num_layers(num_layers) -> int:
-    """A positive number of layers, at most MAX_LAYERS."""
-    num_layers = expect_positive_int(num_layers, "num_layers")
-    if num_layers > MAX_LAYERS:
-        raise ValueError(f"num_layers must be at most {MAX_LAYERS}, got {num_layers:,}")
-    return num_layers
-
-
-def expect_flag(value, name: str) -> bool:
-    """True or False (numpy's bool too), nothing else: a flag like residual=1 is refused."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def check_lengths(lengths, batch_size: int, steps: int) -> torch.Tensor:
@@ -215,7 +199,7 @@ class _Stack(nn.Module):
         self.kind = expect_choice(kind, "kind", kinds)
         self.input_size = expect_positive_int(input_size, "input_size")
         self.hidden_size = expect_positive_int(hidden_size, "hidden_size")
-        self.num_layers = expect_num_layers(num_layers)
+        self.num_layers = expect_positive_int(num_layers, "num_layers", most=MAX_LAYERS)
         self.bidirectional = expect_flag(bidirectional, "bidirectional")
         self.residual = expect_flag(residual, "residual")
         self.num_directions = 2 if bidirectional else 1
@@ -469,10 +453,11 @@ def make_core(kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
     if residual:
         return ResidualStack(kind, input_size, hidden_size, num_layers, residual, bidirectional)
     CELLS[kind].expect_sizes(input_size, hidden_size)
-    return CELLS[kind].torch_class(input_size, hidden_size, expect_num_layers(num_layers),
+    return CELLS[kind].torch_class(input_size, hidden_size,
+                                   expect_positive_int(num_layers, "num_layers", most=MAX_LAYERS),
                                    batch_first=True, bidirectional=bidirectional)
 
 
 __all__ = ["TORCH_KINDS", "BACKENDS", "check_lengths", "split_state", "join_state", "Unrolled",
            "Bidirectional", "RecurrentNet", "ResidualStack", "make_core", "run_core",
-           "torch_kind", "expect_flag", "RNNCell", "GRUCell", "LSTMCell"]
+           "torch_kind", "RNNCell", "GRUCell", "LSTMCell"]

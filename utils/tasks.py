@@ -34,7 +34,7 @@ from .models import SequenceClassifier
 from .plotting import COLORS, CYCLE, smooth
 from .training import classification_loss, eval_mode, model_device, train
 from .validate import (expect_choice, expect_device, expect_positive_int, expect_positive_number,
-                       expect_tensor)
+                       expect_seed, expect_tensor)
 
 
 RECALL_RECIPE = {"lr": 1e-2, "steps": 400, "clip_norm": 1.0, "hidden_size": 32,
@@ -76,12 +76,6 @@ def _expect_ids_and_labels(ids, labels, vocab_size: int, num_classes: int, where
         low, high = int(x.min()), int(x.max())
         if low < 0 or high >= size:
             raise ValueError(f"{name} must lie in [0, {size}), got values from {low} to {high}")
-
-
-def _expect_seed(seed, name: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 class RecallTask:
@@ -155,7 +149,7 @@ def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
     """Share of ``n`` fresh sequences (own generator, ``seed``) whose key the model recalls."""
     device = model_device(model)
     task = _expect_task(task)
-    ids, labels = task.sample(n, distance, torch.Generator().manual_seed(_expect_seed(seed)))
+    ids, labels = task.sample(n, distance, torch.Generator().manual_seed(expect_seed(seed)))
     with eval_mode(model):
         predictions = model(ids.to(device)).argmax(dim=-1).cpu()
     return float((predictions == labels).float().mean())
@@ -205,7 +199,7 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None,
     -> (model, History)
     """
     task = _expect_task(task)
-    seed = _expect_seed(seed)
+    seed = expect_seed(seed)
     if init is not None and not callable(init):
         raise TypeError(f"init must be a function init(model) or None, got {type(init).__name__}")
     torch.manual_seed(seed)
@@ -243,7 +237,7 @@ def accuracy_vs_distance(cell: str, distances, steps: int = RECALL_RECIPE["steps
         seeds = list(seed)
     else:
         raise TypeError(f"seed must be an integer or a list of integers, got {type(seed).__name__}")
-    seeds = [_expect_seed(s, "every seed") for s in seeds]
+    seeds = [expect_seed(s, "every seed") for s in seeds]
     if not seeds:
         raise ValueError("seed must be an integer or a non-empty list of integers")
     n_test = expect_positive_int(n_test, "n_test")

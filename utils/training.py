@@ -364,13 +364,6 @@ def _checked_loss(loss):
     return loss
 
 
-def _expect_count(value, name: str, most: int = MAX_STEPS) -> int:
-    value = expect_positive_int(value, name)
-    if value > most:
-        raise ValueError(f"{name} must be at most {most:,} (it would run for days), got {value:,}")
-    return value
-
-
 def _expect_callable(value, name: str, usage: str) -> None:
     if value is not None and not callable(value):
         raise TypeError(f"{name} must be a function {usage} or None, got {type(value).__name__}")
@@ -386,7 +379,7 @@ def _check_train_arguments(model, batches, steps, lr, loss_fn, clip_norm, clip_v
     if steps is None and max_seconds is None:
         raise ValueError("steps=None trains until max_seconds: give max_seconds too")
     if steps is not None:
-        _expect_count(steps, "steps")
+        expect_positive_int(steps, "steps", most=MAX_STEPS)
     expect_positive_number(max_seconds, "max_seconds", allow_none=True)
     expect_positive_number(lr, "lr")
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not (
@@ -440,7 +433,7 @@ def seconds_per_step(model, batch, loss_fn=None, repeats: int = 10) -> float:
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     _check_loss_fn(loss_fn)
-    repeats = _expect_count(repeats, "repeats", most=1000)
+    repeats = expect_positive_int(repeats, "repeats", most=1000)
     cuda = model_device(model).type == "cuda"
     fastest = math.inf
     for _ in range(repeats):

@@ -60,10 +60,29 @@ def _check_rank_and_shape(actual: tuple, name: str, ndim, shape) -> None:
             raise ValueError(f"{name} must have shape {wanted}, got {_shape_text(actual)}")
 
 
-def expect_positive_int(value, name: str) -> int:
+def expect_positive_int(value, name: str, most: int | None = None) -> int:
+    """An integer >= 1 (Python or numpy, not a bool); at most ``most`` when given, so that a
+    typo such as steps=10**12 fails at once instead of running for days."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be at most {most:,}, got {int(value):,}")
     return int(value)
+
+
+def expect_flag(value, name: str) -> bool:
+    """True or False (numpy's bool too), nothing else: a flag like residual=1 is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def expect_seed(seed, name: str = "seed") -> int:
+    """A seed for torch.Generator: an integer in [0, 2**63)."""
+    seed = expect_integer(seed, name)
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"{name} must be a non-negative integer below 2**63, got {seed!r}")
+    return seed
 
 
 def expect_positive_number(value, name: str, allow_none: bool = False, finite: bool = True):
