@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from utils import (baselines, cells, checkpoints, claims, data, diagrams, environment,  # noqa: E402
                    explore, gates, gradients, models, numpy_rnn, plotting, recurrent,
-                   sampling, stacking, tagging, tasks, training)
+                   sampling, selfcheck, stacking, tagging, tasks, training)
 
 UTILS = ROOT / "utils"
 
@@ -702,6 +702,86 @@ add("explore.Exploration", [
     (TYPE, "interval_ms = 'fast'", lambda: explore.Exploration(_draw, "t", [1, 2], interval_ms="fast")),
     (TYPE, "name = 5", lambda: explore.Exploration(_draw, 5, [1, 2])),
     (EMPTY, "no values", lambda: explore.Exploration(_draw, "t", [])),
+])
+
+# ==============================================================================================
+# selfcheck
+# ==============================================================================================
+_TANH = [(1.0, "That is the pre-activation: the tanh is missing.")]
+_WRONG = {1: "Clipping by value turns the vector."}
+
+
+def _numeric(*args, **kw):
+    return selfcheck.numeric(*(args or ("What is h₁?", 0.76)), **kw)
+
+
+def _choice(options=("by norm", "by value"), answer=0, **kw):
+    kw.setdefault("feedback", _WRONG)
+    return selfcheck.choice("Which keeps the direction?", options, answer, **kw)
+
+
+add("selfcheck.numeric", [
+    (TYPE, "question = None", lambda: _numeric(None, 0.76), r"question must be a str, got NoneType"),
+    (EMPTY, "question = ''", lambda: _numeric("", 0.76), r"question must not be empty"),
+    (CLASH, "question in $math$", lambda: _numeric("What is $h_2$?", 0.76), r"not \$math\$"),
+    (TYPE, "answer = '0.76'", lambda: _numeric("q", "0.76"), r"answer must be a real number.*str"),
+    (TYPE, "answer = True", lambda: _numeric("q", True), r"answer must be a real number.*bool"),
+    (TYPE, "answer = None", lambda: _numeric("q", None), r"answer must be a real number"),
+    (NONFINITE, "answer = NaN", lambda: _numeric("q", NAN), r"answer must be a finite number, got nan"),
+    (NONFINITE, "answer = inf", lambda: _numeric("q", INF), r"answer must be a finite number"),
+    (NONFINITE, "answer = np.nan (numpy)", lambda: _numeric("q", np.float64("nan")), r"finite number"),
+    (RANK, "answer an array of shape (1,)", lambda: _numeric("q", np.array([0.76])), r"array of shape \(1,\)"),
+    (RANK, "answer a (2, 2) array", lambda: _numeric("q", np.eye(2)), r"array of shape \(2, 2\)"),
+    (TYPE, "answer a torch tensor", lambda: _numeric("q", torch.tensor(0.76)), r"answer must be a real number.*Tensor"),
+    (ABSURD, "tolerance = 0", lambda: _numeric(tolerance=0), r"tolerance must be a positive number"),
+    (ABSURD, "tolerance = -0.1", lambda: _numeric(tolerance=-0.1), r"tolerance must be a positive number"),
+    (NONFINITE, "tolerance = inf", lambda: _numeric(tolerance=INF), r"tolerance must be a finite"),
+    (NONFINITE, "tolerance = NaN", lambda: _numeric(tolerance=NAN), r"tolerance must be a finite"),
+    (TYPE, "tolerance = '1%'", lambda: _numeric(tolerance="1%"), r"tolerance must be a real number"),
+    (TYPE, "mistakes a string", lambda: _numeric(mistakes="forgot the tanh"), r"mistakes must be a list of \(value, feedback\)"),
+    (TYPE, "mistakes a dict", lambda: _numeric(mistakes={1.0: "x"}), r"mistakes must be a list"),
+    (TYPE, "mistakes = 1.0", lambda: _numeric(mistakes=1.0), r"mistakes must be a list"),
+    (TYPE, "a mistake without feedback", lambda: _numeric(mistakes=[1.0]), r"mistakes\[0\] must be a \(value, feedback\) pair"),
+    (TYPE, "a mistake as a triple", lambda: _numeric(mistakes=[(1.0, "a", "b")]), r"mistakes\[0\] must be a \(value"),
+    (TYPE, "feedback = None", lambda: _numeric(mistakes=[(1.0, None)]), r"mistakes\[0\]'s feedback must be a str"),
+    (EMPTY, "empty feedback", lambda: _numeric(mistakes=[(1.0, " ")]), r"mistakes\[0\]'s feedback must not be empty"),
+    (TYPE, "a mistake's value a string", lambda: _numeric(mistakes=[("1.0", "x")]), r"mistakes\[0\]'s value must be a real"),
+    (NONFINITE, "a mistake's value NaN", lambda: _numeric(mistakes=[(NAN, "x")]), r"mistakes\[0\]'s value must be a finite"),
+    (CLASH, "a mistake equal to the answer", lambda: _numeric(mistakes=[(0.76, "x")]), r"within the tolerance.*of the answer"),
+    (CLASH, "a mistake within tolerance of the answer", lambda: _numeric(mistakes=[(0.763, "x")]), r"of the answer"),
+    (CLASH, "two mistakes within tolerance (ambiguous)", lambda: _numeric(mistakes=[*_TANH, (1.002, "y")]),
+     r"of mistakes\[0\].*ambiguous"),
+    (TYPE, "explain = None", lambda: _numeric(explain=None), r"explain must be a str"),
+    (CLASH, "explain in $math$", lambda: _numeric(explain="since $h_1 = 0$"), r"explain must be plain text"),
+    (TYPE, "unit = 1", lambda: _numeric(unit=1), r"unit must be a str"),
+    (ABSURD, "a sentence as unit", lambda: _numeric(unit="nats per character, averaged"), r"unit must be a short word"),
+    (EMPTY, "nudge = ''", lambda: _numeric(nudge=""), r"nudge must not be empty"),
+])
+add("selfcheck.choice", [
+    (TYPE, "question = 3", lambda: selfcheck.choice(3, ["a", "b"], 0, feedback=_WRONG), r"question must be a str"),
+    (TYPE, "options a string", lambda: _choice("ab"), r"options must be a list of strings, got str"),
+    (TYPE, "options a set", lambda: _choice({"a", "b"}), r"options must be a list of strings, got set"),
+    (TYPE, "options = None", lambda: _choice(None), r"options must be a list of strings"),
+    (EMPTY, "no options", lambda: _choice([]), r"2 to 6 choices, got 0"),
+    (SIZE, "one option", lambda: _choice(["a"], feedback={}), r"2 to 6 choices, got 1"),
+    (ABSURD, "seven options", lambda: _choice(list("abcdefg"), feedback={i: "x" for i in range(1, 7)}), r"2 to 6 choices, got 7"),
+    (EMPTY, "an empty option", lambda: _choice(["a", ""]), r"options\[1\] must not be empty"),
+    (TYPE, "an option that is a number", lambda: _choice(["a", 2]), r"options\[1\] must be a str"),
+    (CLASH, "two equal options", lambda: _choice(["a", "a"]), r"options must differ"),
+    (IDS, "answer = 2 of 2 options", lambda: _choice(answer=2), r"index from 0 to 1 .*got 2"),
+    (IDS, "answer = -1", lambda: _choice(answer=-1), r"index from 0 to 1 .*got -1"),
+    (TYPE, "answer the option's text", lambda: _choice(answer="by norm"), r"answer must be the index \(an int\)"),
+    (TYPE, "answer = 0.0", lambda: _choice(answer=0.0), r"answer must be the index"),
+    (TYPE, "answer = True", lambda: _choice(answer=True), r"answer must be the index"),
+    (EMPTY, "feedback missing", lambda: _choice(feedback=None), r"every wrong option needs feedback.*\[1\]"),
+    (EMPTY, "feedback for one wrong option of two", lambda: _choice(["a", "b", "c"], feedback={1: "x"}),
+     r"missing for option\(s\) \[2\]"),
+    (CLASH, "feedback for the right option", lambda: _choice(feedback={0: "x", 1: "y"}), r"the right answer"),
+    (IDS, "feedback for option 5 of 2", lambda: _choice(feedback={1: "x", 5: "y"}), r"feedback names option 5"),
+    (TYPE, "feedback keyed by option text", lambda: _choice(feedback={"by value": "x"}), r"keys must be option indexes"),
+    (TYPE, "feedback a list", lambda: _choice(feedback=["x"]), r"feedback must be a dict"),
+    (EMPTY, "empty feedback words", lambda: _choice(feedback={1: ""}), r"feedback\[1\] must not be empty"),
+    (TYPE, "explain = 0", lambda: _choice(explain=0), r"explain must be a str"),
 ])
 
 # ==============================================================================================

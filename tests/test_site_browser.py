@@ -7,7 +7,9 @@ test fails if a TOC page was not built or if the build holds a page the walk ski
 On each page: math is typeset by the vendored MathJax, every image loads, the console
 stays clean, no request leaves 127.0.0.1, the page's weight stays under 5 MB, every
 scrubbable exploration responds to its slider, and solutions stay hidden until clicked.
-At phone width (390 x 844) no page scrolls sideways. Full-page screenshots (and phone
+At phone width (390 x 844) no page scrolls sideways. Every self-check of a chapter
+(utils.selfcheck) is answered with the keyboard alone, its named mistakes, its wrong options
+and its answer, and at 360 px none sticks out of the screen. Full-page screenshots (and phone
 screenshots of the home page, chapter 1 and lab 1) go to test-artifacts/screenshots/.
 
 Page weight is measured twice: from the files (scripts/site_weight.py: the HTML plus every
@@ -395,5 +397,131 @@ def test_page_fits_phone_width(name, browser, server, built_site):
             return out.map(o => o.text); }""", PHONE["width"] + PHONE_TOLERANCE_PX)
         pytest.fail(f"{path} at {PHONE['width']} px wide is {width['page']} px wide: the page "
                     f"scrolls sideways. Elements sticking out: {culprits}", pytrace=False)
+    finally:
+        context.close()
+
+
+# --- self-checks (utils.selfcheck) on the chapter pages ----------------------------------------
+CHAPTER_PAGES = {name: path for name, path in TOC_PAGES.items() if path.startswith("chapters/")}
+SELFCHECK_PHONE = {"width": 360, "height": 780}   # the narrowest phone a self-check must fit
+_PAYLOAD = re.compile(r"var data = (\{.*?\});\n")
+
+
+def _selfchecks(page) -> list[dict]:
+    """The payload of every self-check on the page, in page order (read from its script)."""
+    scripts = page.evaluate("""() => Array.from(document.querySelectorAll('.selfcheck'))
+        .map(box => { const s = box.nextElementSibling;
+                      return s && s.tagName === 'SCRIPT' ? s.textContent : ''; })""")
+    found = []
+    for i, text in enumerate(scripts):
+        payload = _PAYLOAD.search(text)
+        assert payload, f"self-check #{i} has no script with its data right after it"
+        found.append(json.loads(payload.group(1)))
+    return found
+
+
+def _plain(fragment: str) -> str:
+    """The words of an HTML fragment as the browser shows them (innerText), spaces collapsed."""
+    import html as html_lib
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def _said(box) -> str:
+    return " ".join(box.locator("[role=status]").inner_text().split())
+
+
+def _typed(value: float) -> str:
+    return repr(float(value))
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_PAGES))
+def test_self_checks_answer_by_keyboard(name, browser, server, built_site):
+    """Every self-check on a chapter page works with the keyboard alone: a numeric one names
+    the mistake whose value is typed (Enter submits) and says "Right." to the answer; a choice
+    one, picked with the arrow keys and Space and submitted from its Check button, gives the
+    chosen wrong option's feedback, then "Right."; "Show answer" appears only after a try."""
+    path = CHAPTER_PAGES[name]
+    _built_file(built_site, path)
+    context, page, visit = _open(browser, f"{server}/{path}")
+    try:
+        checks = _selfchecks(page)
+        assert 2 <= len(checks) <= 4, f"{path}: {len(checks)} self-checks (a chapter asks 2 to 4)"
+        for i, data in enumerate(checks):
+            box = page.locator(f"#{data['id']}")
+            where = f"{path}: self-check #{i} ({data['kind']})"
+            assert box.locator("form fieldset legend").count() == 1, f"{where}: no legend"
+            assert box.locator("[role=status][aria-live=polite]").count() == 1, where
+            show = box.locator("button.sc-show")
+            assert not show.is_visible(), f"{where}: 'Show answer' before any try"
+            if data["kind"] == "numeric":
+                field = box.locator("input[type=text]")
+                assert box.locator(f"label[for='{field.get_attribute('id')}']").count() == 1
+                field.focus()
+                page.keyboard.type("two")
+                page.keyboard.press("Enter")
+                assert _said(box) == "Type a number, like 0.25.", f"{where}: {_said(box)!r}"
+                for value, feedback in data["mistakes"]:
+                    field.fill("")
+                    page.keyboard.type(_typed(value))
+                    page.keyboard.press("Enter")
+                    assert _said(box) == f"Not quite. {_plain(feedback)}", (
+                        f"{where}: typing the mistake {value} gave {_said(box)!r}")
+                field.fill("")
+                page.keyboard.type(_typed(data["answer"]).replace(".", ",", 1))  # a decimal comma
+                page.keyboard.press("Enter")
+                assert _said(box).startswith("Right."), f"{where}: the answer gave {_said(box)!r}"
+            else:
+                radios = box.locator("input[type=radio]")
+                wrong = [int(k) for k in data["feedback"]]
+                for w in wrong:
+                    radios.first.focus()
+                    page.keyboard.press("Space")                     # picks the first option
+                    for _ in range(w):
+                        page.keyboard.press("ArrowDown")             # moves and picks
+                    assert radios.nth(w).is_checked(), f"{where}: the arrows did not pick #{w}"
+                    page.keyboard.press("Tab")                       # to the Check button
+                    focused = page.evaluate("""() => [document.activeElement.textContent,
+                        getComputedStyle(document.activeElement).outlineStyle]""")
+                    assert focused[0] == "Check", f"{where}: Tab went to {focused[0]!r}"
+                    assert focused[1] != "none", f"{where}: the focused button shows no outline"
+                    page.keyboard.press("Enter")
+                    assert _said(box) == f"Not quite. {_plain(data['feedback'][str(w)])}", (
+                        f"{where}: option {w} gave {_said(box)!r}")
+                radios.nth(data["answer"]).focus()
+                page.keyboard.press("Space")
+                page.keyboard.press("Enter")                         # Enter on a radio submits
+                assert _said(box).startswith("Right."), f"{where}: the answer gave {_said(box)!r}"
+            assert show.is_visible(), f"{where}: no 'Show answer' after a try"
+            show.click()
+            assert box.locator(".sc-answer").inner_text().startswith("Answer:"), where
+        assert not visit.console_errors, f"{path}: console errors: {visit.console_errors}"
+        first = page.locator(".selfcheck").first
+        first.scroll_into_view_if_needed()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        first.screenshot(path=str(SCREENSHOTS / f"{name}-selfcheck.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_PAGES))
+def test_self_checks_fit_a_phone(name, browser, server, built_site):
+    """At 360 px no self-check sticks out of the screen or scrolls sideways inside."""
+    path = CHAPTER_PAGES[name]
+    _built_file(built_site, path)
+    context, page, _ = _open(browser, f"{server}/{path}", viewport=SELFCHECK_PHONE)
+    try:
+        boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.selfcheck'))
+            .map(b => { const r = b.getBoundingClientRect();
+                        return {left: r.left, right: r.right, scroll: b.scrollWidth,
+                                client: b.clientWidth}; })""")
+        assert boxes, f"{path}: no self-check"
+        limit = SELFCHECK_PHONE["width"] + PHONE_TOLERANCE_PX
+        wide = [i for i, b in enumerate(boxes)
+                if b["left"] < 0 or b["right"] > limit or b["scroll"] > b["client"] + 1]
+        assert not wide, f"{path} at {SELFCHECK_PHONE['width']} px: self-checks too wide: {wide} {boxes}"
+        if name == "chapter01":
+            page.locator(".selfcheck").first.scroll_into_view_if_needed()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-phone-selfcheck.png"))
     finally:
         context.close()
