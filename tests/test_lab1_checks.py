@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from utils import numpy_rnn
-from utils.checks import lab1
+from utils.checks import edges, lab1
 from utils.checks.lab1 import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,3 +166,66 @@ def test_reference_bptt_agrees_with_numpy_rnn_backward():
     ours = lab1.reference_bptt(xs, h0, hs, ds @ params["V"], params["U"], params["W"])
     for key in ("dU", "dW", "db", "dh0"):
         np.testing.assert_allclose(ours[key], full[key], rtol=1e-12, atol=1e-14)
+
+
+# --- edges shared by the checks of Labs 1-4 (utils/checks/edges.py) ---------------
+def test_the_last_case_repeats_the_first_sizes_with_new_values():
+    for name, check in CHECKS.items():
+        cases = check.make_cases(np.random.default_rng(0))
+        first, last = cases[0], cases[-1]
+        assert last.sizes == first.sizes and "again" in last.label, name
+        assert not all(np.array_equal(a, b) for a, b in zip(first.args.values(),
+                                                            last.args.values())
+                       if isinstance(a, np.ndarray)), name
+
+
+def test_a_slow_answer_is_stopped_and_the_timer_restored():
+    import signal
+    before = signal.getsignal(signal.SIGPROF)
+
+    def forever(x_t, h_prev, U, W, b):
+        while True:
+            pass
+
+    result = CHECKS["rnn_cell_forward"](forever)
+    assert not result.passed and "did not finish" in result.message
+    assert "test case 1" in result.message
+    assert signal.getsignal(signal.SIGPROF) is before
+    assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
+    assert CHECKS["rnn_cell_forward"](SOLUTIONS.rnn_cell_forward).passed
+
+
+def test_a_time_limit_inside_another_is_left_to_the_outer_one():
+    with edges.time_limit(5.0) as outer:
+        with edges.time_limit(1.0) as inner:
+            pass
+    assert outer and not inner
+
+
+def test_globals_written_are_found_in_nested_code():
+    def learner(xs):
+        global _LEAK
+
+        def inner():
+            global _OTHER
+            _OTHER = 1
+        _LEAK = xs
+        return inner
+    assert edges.globals_written(learner) == ["_LEAK", "_OTHER"]
+    assert edges.globals_written(SOLUTIONS.rnn_forward) == []
+
+
+def test_a_default_argument_used_read_only_is_fine():
+    def forward_with_a_constant_default(xs, h0, U, W, b, scale=[1.0]):
+        return SOLUTIONS.rnn_forward(xs, h0, U, W, b) * scale[0]
+    assert CHECKS["rnn_forward"](forward_with_a_constant_default).passed
+
+
+def test_every_check_needs_a_fraction_of_its_time_limit():
+    """Measured with the solutions, in CPU seconds (what the limit counts)."""
+    import time
+    for name, check in CHECKS.items():
+        check(getattr(SOLUTIONS, name))                    # warm up
+        start = time.process_time()
+        assert check(getattr(SOLUTIONS, name)).passed
+        assert time.process_time() - start < check.time_limit_s / 5, name

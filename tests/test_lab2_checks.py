@@ -141,8 +141,19 @@ def loglik_from_the_course(model, vocab, names):
     return float(total) / sum(len(n) + 1 for n in names)
 
 
+def vocab_with_numpy_ids(names):
+    itos = ["<PAD>", "<BOS>", "<EOS>", "<UNK>"] + sorted(set("".join(names)))
+    return dict(zip(itos, np.arange(len(itos)))), itos      # numpy integers: accepted
+
+
+def novelty_as_numpy_mean(samples, known_names):
+    known = set(known_names)
+    return np.mean([name not in known for name in samples])  # a numpy float
+
+
 OTHER_RIGHT_ANSWERS = [
     ("build_vocab", vocab_with_loops), ("build_vocab", vocab_from_the_course_class),
+    ("build_vocab", vocab_with_numpy_ids), ("novelty", novelty_as_numpy_mean),
     ("sample_name", sample_redrawing_unk), ("sample_name", sample_with_powered_probabilities),
     ("sample_name", sample_feeding_eos_too),
     ("clip_gradient_norm", clip_with_torch), ("clip_gradient_norm", clip_by_reassigning),
@@ -410,3 +421,29 @@ def test_a_model_argument_is_compared_by_its_weights():
     other = copy.deepcopy(vocab)
     other.itos.append("z")
     assert not _same(vocab, other)
+
+
+# --- edge inputs: integer and float results, state kept between calls, time -------------------
+def test_novelty_cases_hold_one_sample_and_a_second_call_with_the_same_lengths():
+    cases = CHECKS["novelty"].make_cases(np.random.default_rng(0))
+    assert any(len(c.args["samples"]) == 1 for c in cases)
+    first, last = cases[0], cases[-1]
+    assert [len(v) for v in first.args.values()] == [len(v) for v in last.args.values()]
+    assert CHECKS["novelty"].reference(**first.args) != CHECKS["novelty"].reference(**last.args)
+
+
+def test_a_log_likelihood_tensor_is_named():
+    def loglik_tensor(model, vocab, names):
+        return torch.tensor(SOLUTIONS.log_likelihood_per_char(model, vocab, names))
+    result = CHECKS["log_likelihood_per_char"](loglik_tensor)
+    assert not result.passed and "0-d torch tensor" in result.message
+
+
+def test_every_check_needs_a_fraction_of_its_time_limit():
+    """Measured with the solutions, in CPU seconds (what the limit counts)."""
+    import time
+    for name, check in CHECKS.items():
+        check(getattr(SOLUTIONS, name))                    # warm up
+        start = time.process_time()
+        assert check(getattr(SOLUTIONS, name)).passed
+        assert time.process_time() - start < check.time_limit_s / 5, name

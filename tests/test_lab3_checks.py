@@ -228,3 +228,93 @@ def test_decay_cases_are_positive_and_the_last_step_matters():
     first = lab3.check_decay_factor.make_cases(np.random.default_rng(0))[0].args["norms"]
     assert not np.isclose(gradients.fit_decay_rate(first, skip_last=0),
                           gradients.fit_decay_rate(first, skip_last=1), rtol=1e-3)
+
+
+# --- what the training loop does ------------------------------------------------------------
+def train_zero_grad_at_the_end(model, task, distance, steps, clip, lr, generator):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        ids, labels = task.sample(n=32, distance=distance, generator=generator)
+        loss = torch.nn.functional.cross_entropy(model(ids), labels)
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=False)
+        losses.append(loss.item())
+    return losses
+
+
+def train_with_an_evaluation_inside(model, task, distance, steps, clip, lr, generator):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        model.train()
+        ids, labels = task.sample(32, distance, generator)
+        loss = torch.nn.functional.cross_entropy(model(ids), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        if clip is not None:
+            training.clip_by_norm(model.parameters(), clip)
+        optimizer.step()
+        losses.append(loss.item())
+        if step % 3 == 0:                     # a look at fresh sequences, without gradients
+            model.eval()
+            with torch.no_grad():
+                model(task.sample(8, distance)[0])
+    return losses
+
+
+@pytest.mark.parametrize("answer", [train_zero_grad_at_the_end, train_with_an_evaluation_inside])
+def test_other_correct_training_loops_pass(answer):
+    result = CHECKS["train_recall"](answer)
+    assert result.passed, result.message
+
+
+def test_the_loop_is_checked_before_its_loss():
+    labels = [probe.label for probe in CHECKS["train_recall"].make_cases(np.random.default_rng(0))]
+    assert labels[0].startswith("what the loop does")
+
+
+def test_a_wrong_clip_by_norm_is_named_before_the_loop():
+    from wrong_answers import lab3 as wrong
+    result = CHECKS["train_recall"](wrong.train_with_a_wrong_clip_by_norm)
+    assert result.message.startswith("Your `train_recall` calls your `clip_by_norm`")
+    assert "What the check of `clip_by_norm` says" in result.message   # its own diagnosis
+    assert "At step" not in result.message                 # no training ran
+    assert CHECKS["train_recall"](wrong.train_ignores_clip).message.startswith("At step")
+
+
+def test_spies_leave_the_task_and_model_as_they_were():
+    model, task = lab3._probe_model(0)
+    with lab3.GradientSpy(model) as spy:
+        spied = lab3.TaskSpy(task, spy)
+        ids, _ = spied.sample(4, 2, torch.Generator().manual_seed(0))
+        model(ids)
+    assert spied.vocab_size == task.vocab_size and spied.n_keys == task.n_keys
+    assert [e[0] for e in spy.events] == ["sample", "forward"]
+    assert not model._forward_pre_hooks
+
+
+# --- edge inputs ------------------------------------------------------------------------------
+def test_clip_cases_hold_zero_gradients_and_a_repeat_of_the_first_sizes():
+    for check in (lab3.check_clip_by_value, lab3.check_clip_by_norm):
+        cases = check.make_cases(np.random.default_rng(0))
+        zero = [c for c in cases if "all-zero" in c.label]
+        assert zero and all(not np.any(g) for g in zero[0].args["grads"])
+        assert isinstance(list(zero[0].args.values())[1], int)
+        first, last = cases[0], cases[-1]
+        assert [g.shape for g in first.args["grads"]] == [g.shape for g in last.args["grads"]]
+        assert not np.array_equal(first.args["grads"][0], last.args["grads"][0])
+
+
+def test_every_check_needs_a_fraction_of_its_time_limit():
+    """Measured with the solutions, in CPU seconds (what the limit counts)."""
+    import time
+    for name, check in CHECKS.items():
+        check(getattr(SOLUTIONS, name))                    # warm up
+        start = time.process_time()
+        assert check(getattr(SOLUTIONS, name)).passed
+        assert time.process_time() - start < check.time_limit_s / 5, name

@@ -10,7 +10,7 @@ import torch
 
 from utils import cells, models, tasks
 from utils.checks import lab4
-from utils.checks.core import Check, random_torch_module
+from utils.checks.core import Check, _same, random_torch_module
 from utils.checks.lab4 import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -369,3 +369,22 @@ def test_step_references_ignore_keys_they_do_not_use():
                            lab4.reference_simplified_gru_step(x, c, six))]:
         for a, b in zip(got, expected):
             np.testing.assert_array_equal(a, b)
+
+
+# --- edge inputs: a second call with the sizes of the first, time ----------------------------
+@pytest.mark.parametrize("name", CHECKS)
+def test_the_last_case_repeats_the_first_sizes_with_new_values(name):
+    cases = CHECKS[name].make_cases(np.random.default_rng(0))
+    first, last = cases[0], cases[-1]
+    assert first.sizes == last.sizes and "again" in last.label
+    assert not _same(first.args, last.args)
+
+
+def test_every_check_needs_a_fraction_of_its_time_limit():
+    """Measured with the solutions, in CPU seconds (what the limit counts)."""
+    import time
+    for name, check in CHECKS.items():
+        check(getattr(SOLUTIONS, name))                    # warm up
+        start = time.process_time()
+        assert check(getattr(SOLUTIONS, name)).passed
+        assert time.process_time() - start < check.time_limit_s / 5, name

@@ -32,7 +32,7 @@ def notebook_stubs() -> dict:
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():
     assert set(CHECKS) == {"lstm_cell_forward", "lstm_forward", "lstm_cell_backward",
-                           "params_from_torch_lstm", "char_lstm_step"}
+                           "params_from_torch_lstm", "char_lstm_step", "set_forget_bias"}
     assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
     assert set(notebook_stubs()) == set(CHECKS)
 
@@ -288,7 +288,83 @@ def backward_with_stacked_matrices(dh_t, dc_t, x_t, h_prev, c_prev, params):
     return {**grads, "dx": U.T @ da, "dh_prev": W.T @ da, "dc_prev": dc * f}
 
 
+def _bias_pairs(lstm):
+    suffixes = ["", "_reverse"] if lstm.bidirectional else [""]
+    return [(getattr(lstm, f"bias_ih_l{k}{s}"), getattr(lstm, f"bias_hh_l{k}{s}"))
+            for k in range(lstm.num_layers) for s in suffixes]
+
+
+def forget_bias_split_in_halves(lstm, value):             # only the sum counts
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for b_ih, b_hh in _bias_pairs(lstm):
+            b_ih[J:2 * J] = value / 2
+            b_hh[J:2 * J] = value / 2
+    return lstm
+
+
+def forget_bias_keeping_bias_hh(lstm, value):              # b_ih = value - b_hh
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for b_ih, b_hh in _bias_pairs(lstm):
+            b_ih[J:2 * J] = value - b_hh[J:2 * J]
+    return lstm
+
+
+def forget_bias_through_data(lstm, value):                 # .data: the same Parameter objects
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    for b_ih, b_hh in _bias_pairs(lstm):
+        b_ih.data[J:2 * J] = value
+        b_hh.data[J:2 * J] = 0
+    return lstm
+
+
+def forget_bias_with_init_constant(lstm, value):           # nn.init works under no_grad
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    for b_ih, b_hh in _bias_pairs(lstm):
+        torch.nn.init.constant_(b_ih[J:2 * J], value)
+        torch.nn.init.zeros_(b_hh[J:2 * J])
+    return lstm
+
+
+def forget_bias_by_parameter_names(lstm, value):
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for name, p in lstm.named_parameters():
+            if name.startswith("bias_ih"):
+                p[J:2 * J].fill_(value)
+            elif name.startswith("bias_hh"):
+                p[J:2 * J].zero_()
+    return lstm
+
+
+def forget_bias_through_detached_views(lstm, value):       # detach() shares the memory
+    if not lstm.bias:
+        raise ValueError("bias=False: nothing to set")
+    J = lstm.hidden_size
+    for b_ih, b_hh in _bias_pairs(lstm):
+        b_ih.detach()[J:2 * J] = value
+        b_hh.detach()[J:2 * J] = 0.0
+    return lstm
+
+
 OTHER_RIGHT_ANSWERS = [
+    ("set_forget_bias", forget_bias_split_in_halves),
+    ("set_forget_bias", forget_bias_keeping_bias_hh),
+    ("set_forget_bias", forget_bias_through_data),
+    ("set_forget_bias", forget_bias_with_init_constant),
+    ("set_forget_bias", forget_bias_by_parameter_names),
+    ("set_forget_bias", forget_bias_through_detached_views),
     ("lstm_cell_forward", cell_with_stacked_matrices), ("lstm_cell_forward", cell_in_torch),
     ("lstm_forward", forward_with_lists),
     ("lstm_cell_backward", backward_with_torch_autograd),
@@ -332,7 +408,13 @@ def test_the_mistakes_the_issue_names_are_among_the_wrong_answers():
             "backward_no_tanh_prime_on_h_path", "backward_dc_prev_without_f",
             "backward_sigmoid_prime_is_s", "backward_dW_outer_product_reversed",
             "backward_forget_gate_reads_c_t", "backward_dh_prev_without_output_gate",
-            "backward_candidate_with_sigmoid_prime"} <= named
+            "backward_candidate_with_sigmoid_prime",
+            "forget_bias_in_the_first_block", "forget_bias_in_block_two_counted_from_one",
+            "forget_bias_only_bias_ih", "forget_bias_both_set_to_value",
+            "forget_bias_only_layer_0", "forget_bias_forgets_the_reverse_direction",
+            "forget_bias_new_parameters", "forget_bias_fills_everything",
+            "forget_bias_changes_the_weights_too", "forget_bias_switches_gradients_off",
+            "forget_bias_without_the_bias_false_guard"} <= named
 
 
 def test_every_wrong_gate_order_is_a_named_mistake():
@@ -405,3 +487,81 @@ def test_language_model_cases_cover_square_V_and_square_E():
     assert any(c.sizes["K"] == c.sizes["J"] for c in cases)
     assert any(c.sizes["K"] == c.sizes["D"] for c in cases)
     assert all(np.all(c.args["lm"]["b_y"] != 0) for c in cases)
+
+
+# --- Exercise 6: the forget-gate bias ---------------------------------------------------------
+def _probe_modules():
+    """The LSTMs the probes of check_set_forget_bias hand to the learner (before any call)."""
+    seen, first = [], set()
+
+    def spy(lstm, value):
+        seen.append((copy.deepcopy(lstm), value, id(lstm) not in first))
+        first.add(id(lstm))
+        return lab5.reference_set_forget_bias(lstm, value)
+    assert CHECKS["set_forget_bias"](spy).passed
+    return seen
+
+
+def test_forget_bias_cases_cover_layers_directions_values_and_dtypes():
+    seen = _probe_modules()
+    lstms = [lstm for lstm, _, _ in seen]
+    assert {lstm.num_layers for lstm in lstms} == {1, 2, 3}
+    assert any(lstm.bidirectional for lstm in lstms) and not all(l.bidirectional for l in lstms)
+    assert any(lstm.input_size != lstm.hidden_size for lstm in lstms)
+    values = [value for _, value, _ in seen]
+    assert any(isinstance(v, int) and v != 0 for v in values)
+    assert any(isinstance(v, float) for v in values)
+    assert 0 in values and any(v < 0 for v in values)
+    assert {next(lstm.parameters()).dtype for lstm in lstms} == {torch.float32, torch.float64}
+    fresh = [lstm for lstm, _, is_first in seen if is_first and lstm.bias]
+    assert len(fresh) < len(lstms)                  # a second call on the same LSTM
+    for lstm in fresh:                  # both biases random, non-zero and different
+        for b_ih, b_hh in _bias_pairs(lstm):
+            J = lstm.hidden_size
+            assert (b_ih != 0).all() and (b_hh[J:2 * J] != 0).all()
+            assert not torch.allclose(b_ih, b_hh)
+    shapes = [tuple(p.shape for p in lstm.parameters()) for lstm in lstms]
+    assert len(shapes) != len(set(shapes))          # repeated calls on equal shapes
+
+
+def test_forget_bias_reference_sums_to_the_value_like_tasks_gate_bias():
+    """The reference gives every forget gate the bias that tasks.gate_bias gives layer 0, and
+    computes what an LSTM cell with b_f = value computes."""
+    from utils import tasks
+    torch.manual_seed(0)
+    model = models.SequenceClassifier(9, 3, hidden_size=5, cell="lstm", embedding_dim=4,
+                                      backend="torch")
+    other = copy.deepcopy(model)
+    tasks.gate_bias("lstm", 2.5)(model)
+    lab5.reference_set_forget_bias(other.core, 2.5)
+    for name, p in model.named_parameters():
+        assert torch.equal(p, dict(other.named_parameters())[name]), name
+    lstm = random_torch_module("lstm", np.random.default_rng(3), 3, 4, num_layers=2,
+                               bidirectional=True)
+    lab5.reference_set_forget_bias(lstm, -1.5)
+    for b_ih, b_hh in _bias_pairs(lstm):
+        assert torch.allclose(b_ih[4:8] + b_hh[4:8], torch.full((4,), -1.5, dtype=torch.float64))
+
+
+def test_in_place_keeps_an_earlier_optimizer_training_the_lstm_a_new_parameter_does_not():
+    """The premise of the 'new object' message: an optimizer made before the call trains the
+    LSTM's forget bias after a right answer, and no longer after a replaced Parameter."""
+    from wrong_answers.lab5 import forget_bias_new_parameters
+    for answer, follows in [(lab5.reference_set_forget_bias, True),
+                            (forget_bias_new_parameters, False)]:
+        torch.manual_seed(0)
+        lstm = torch.nn.LSTM(3, 4, batch_first=True)
+        optimizer = torch.optim.SGD(lstm.parameters(), lr=0.1)
+        answer(lstm, 1.0)
+        before = lstm.bias_ih_l0.detach().clone()
+        lstm(torch.randn(2, 5, 3))[0].sum().backward()
+        optimizer.step()
+        assert (not torch.equal(before, lstm.bias_ih_l0.detach())) == follows
+
+
+def test_forget_bias_check_is_fast():
+    import time
+    start = time.perf_counter()
+    CHECKS["set_forget_bias"](SOLUTIONS.set_forget_bias)
+    assert time.perf_counter() - start < 3.0
+

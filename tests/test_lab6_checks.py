@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from utils import cells, recurrent, tagging
+from utils import cells, recurrent
 from utils.checks import lab6
 from utils.checks.core import random_cell, random_state
 from utils.checks.lab6 import CHECKS
@@ -40,7 +42,8 @@ def notebook_namespace() -> dict:
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():
-    assert set(CHECKS) == {"run_backward", "bidirectional", "sequence_summary", "insert_spaces"}
+    assert set(CHECKS) == {"run_backward", "bidirectional", "sequence_summary", "make_tagger",
+                           "train_tagger"}
     assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
     namespace = notebook_namespace()
     assert all(name in namespace for name in CHECKS)
@@ -116,19 +119,167 @@ def summary_with_a_loop(output, lengths):
     return torch.stack(rows)
 
 
-def spaces_with_a_loop(model, vocab, letters):
-    ids = torch.LongTensor([vocab.encode(letters)])
-    probabilities = torch.softmax(model(ids), dim=-1)[0]
-    text = ""
-    for ch, p in zip(letters, probabilities):
-        text += ch + (" " if p[1] > 0.5 else "")
-    return text.strip()
+class _Tagger(nn.Module):
+    def __init__(self, Module, V, E, J, K, both, padding_idx=None):
+        super().__init__()
+        self.embed = nn.Embedding(V, E, padding_idx=padding_idx)
+        self.core = Module(E, J, batch_first=True, bidirectional=both)
+        self.out = nn.Linear(J * (2 if both else 1), K)
+
+    def forward(self, ids, lengths):
+        lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        packed = pack_padded_sequence(self.embed(ids), lengths, batch_first=True,
+                                      enforce_sorted=False)
+        states = pad_packed_sequence(self.core(packed)[0], batch_first=True,
+                                     total_length=ids.size(1))[0]
+        return self.out(states)
 
 
-def spaces_with_tag_predictions(model, vocab, letters):
-    ids = torch.tensor(vocab.encode(letters)).unsqueeze(0)
-    tags = tagging.tag_predictions(model, ids)[0]
-    return tagging.restore_spaces(letters, tags)
+def tagger_with_an_lstm(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return _Tagger(nn.LSTM, vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)
+
+
+def tagger_with_an_rnn_and_a_padding_idx(vocab_size, embedding_dim, hidden_size, n_tags,
+                                         bidirectional=True):
+    return _Tagger(nn.RNN, vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                   padding_idx=0)
+
+
+def reverse_within_length(xs, lengths):
+    """Each row's first lengths[b] steps reversed, its padding left where it is."""
+    T = xs.shape[1]
+    t = torch.arange(T)[None, :]
+    n = torch.as_tensor(lengths)[:, None]
+    index = torch.where(t < n, n - 1 - t, t)                  # (B, T)
+    return xs.gather(1, index[..., None].expand_as(xs))
+
+
+class _MaskedTagger(nn.Module):
+    """No packing: two one-way GRUs, the backward one on each row reversed within its length."""
+
+    def __init__(self, V, E, J, K, both):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        self.forward_rnn = nn.GRU(E, J, batch_first=True)
+        self.backward_rnn = nn.GRU(E, J, batch_first=True) if both else None
+        self.head = nn.Linear(J * (2 if both else 1), K)
+
+    def forward(self, ids, lengths):
+        xs = self.embedding(ids)
+        states = self.forward_rnn(xs)[0]
+        if self.backward_rnn is not None:
+            back = self.backward_rnn(reverse_within_length(xs, lengths))[0]
+            states = torch.cat([states, reverse_within_length(back, lengths)], dim=-1)
+        return self.head(states)
+
+
+def tagger_by_masking(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return _MaskedTagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)
+
+
+class _TwoPackedGRUs(_MaskedTagger):
+    def forward(self, ids, lengths):
+        lengths = torch.tensor(list(map(int, lengths)))
+        xs = self.embedding(ids)
+        run = lambda rnn, x: pad_packed_sequence(rnn(pack_padded_sequence(  # noqa: E731
+            x, lengths, batch_first=True, enforce_sorted=False))[0], batch_first=True,
+            total_length=ids.shape[1])[0]
+        states = run(self.forward_rnn, xs)
+        if self.backward_rnn is not None:
+            back = run(self.backward_rnn, reverse_within_length(xs, lengths))
+            states = torch.cat([states, reverse_within_length(back, lengths)], dim=-1)
+        return self.head(states)
+
+
+def tagger_with_two_one_way_grus(vocab_size, embedding_dim, hidden_size, n_tags,
+                                 bidirectional=True):
+    return _TwoPackedGRUs(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)
+
+
+def train_with_ignore_index(model, draw_batch, steps, lr):
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        ids, lengths, tags = draw_batch()
+        T = ids.shape[1]
+        pads = torch.arange(T)[None, :] >= torch.as_tensor(lengths)[:, None]
+        targets = tags.masked_fill(pads, -100)             # cross_entropy's ignore_index
+        scores = model(ids, lengths)
+        loss = F.cross_entropy(scores.transpose(1, 2), targets)
+        optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss))
+    return losses
+
+
+def train_masking_the_loss_by_hand(model, draw_batch, steps, lr):
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()
+        scores = model(ids, lengths)
+        mask = (torch.arange(ids.shape[1])[None] < torch.as_tensor(lengths)[:, None]).float()
+        each = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), tags.reshape(-1),
+                               reduction="none").view_as(mask)
+        loss = (each * mask).sum() / mask.sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return np.array(losses)
+
+
+def train_with_model_zero_grad(model, draw_batch, steps, lr):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    losses = []
+    for _ in range(steps):
+        model.zero_grad()
+        ids, lengths, tags = draw_batch()
+        real = torch.arange(ids.shape[1]).expand_as(ids) < torch.as_tensor(lengths).unsqueeze(1)
+        loss = F.cross_entropy(model(ids, lengths)[real], tags[real])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def train_with_a_mask_from_ids(model, draw_batch, steps, lr):
+    """Pads have id 0 in this lab (and in the check): a mask from the ids is right too."""
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()
+        real = ids != 0
+        loss = F.cross_entropy(model(ids, lengths)[real], tags[real])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def train_with_an_evaluation_inside_the_loop(model, draw_batch, steps, lr):
+    """Evaluates (eval mode, no_grad) after each step, and trains in training mode again."""
+    optimizer = torch.optim.Adam(model.parameters(), lr)
+    losses = []
+    for _ in range(steps):
+        model.train()
+        ids, lengths, tags = draw_batch()
+        real = torch.arange(ids.shape[1])[None, :] < torch.as_tensor(lengths)[:, None]
+        loss = F.cross_entropy(model(ids, lengths)[real], tags[real])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        model.eval()
+        with torch.no_grad():
+            model(ids, lengths).argmax(-1)                 # "how am I doing?"
+    return losses
 
 
 OTHER_RIGHT_ANSWERS = [
@@ -138,7 +289,11 @@ OTHER_RIGHT_ANSWERS = [
     ("bidirectional", bidirectional_with_the_course_module),
     ("sequence_summary", summary_with_chunk_and_gather),
     ("sequence_summary", summary_with_a_loop),
-    ("insert_spaces", spaces_with_a_loop), ("insert_spaces", spaces_with_tag_predictions),
+    ("make_tagger", tagger_with_an_lstm), ("make_tagger", tagger_with_an_rnn_and_a_padding_idx),
+    ("make_tagger", tagger_by_masking), ("make_tagger", tagger_with_two_one_way_grus),
+    ("train_tagger", train_with_ignore_index), ("train_tagger", train_masking_the_loss_by_hand),
+    ("train_tagger", train_with_model_zero_grad), ("train_tagger", train_with_a_mask_from_ids),
+    ("train_tagger", train_with_an_evaluation_inside_the_loop),
 ]
 
 
@@ -208,8 +363,9 @@ def test_a_failing_run_backward_is_pointed_out_by_the_bidirectional_check():
          "    return torch.cat([out_f, out_b], -1), torch.stack([f, b])\n", namespace)
     result = CHECKS["bidirectional"](namespace["bidirectional"])
     assert not result.passed
-    assert "not re-reversed" in result.message
-    assert "calls `run_backward`, which does not pass its own check yet" in result.message
+    assert result.message.startswith("Your `bidirectional` calls your `run_backward`, which was "
+                                     "checked first and does not pass its own check")
+    assert "What the check of `run_backward` says" in result.message
 
 
 def test_a_new_random_backward_cell_gets_told_which_half_is_wrong():
@@ -326,22 +482,71 @@ def test_the_summary_reference_is_h_n_of_a_packed_batch(kind, Module):
                                rtol=1e-12, atol=1e-12)
 
 
-def test_rigged_scores_catch_the_shortcuts():
-    rng = np.random.default_rng(0)
-    tags = [0, 1, 0, 1, 1, 0, 0, 1, 0]
-    scores = lab6._rigged_scores(rng, tags)
-    assert scores.argmax(-1).tolist() == tags
-    both_positive = (scores > 0).all(-1)
-    both_negative = (scores < 0).all(-1)
-    assert (both_positive & (scores.argmax(-1) == 0)).any()      # tag 0 wins with score 1 > 0
-    assert (both_negative & (scores.argmax(-1) == 1)).any()      # tag 1 wins with score 1 < 0
+@pytest.mark.parametrize("both", [True, False])
+def test_the_parameter_counts_of_right_and_wrong_models_all_differ(both):
+    sizes = lab6.SIZES
+    counts = lab6.parameter_counts(*sizes.values(), both)
+    assert len({c for c, _ in counts}) == len(counts)
+    V, E, J, K = sizes.values()
+    for Module in (nn.RNN, nn.GRU, nn.LSTM):
+        model = _Tagger(Module, V, E, J, K, both)
+        right = [c for c, what in counts if not what]
+        assert sum(p.numel() for p in model.parameters()) in right
 
 
-def test_the_rigged_tagger_behaves_like_a_sequence_tagger():
-    model = lab6.RiggedTagger(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), vocab_size=5)
-    assert model(torch.tensor([[1, 2, 3]])).shape == (1, 3, 2)
-    with pytest.raises(ValueError, match="token ids must be 2-D"):
-        model(torch.tensor([1, 2, 3]))
-    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 5\)"):
-        model(torch.tensor([[1, 7]]))
-    assert len(model.calls) == 2                                  # the failed range check counts
+@pytest.mark.parametrize("both", [True, False])
+def test_the_reference_tagger_ignores_the_padding_and_looks_the_right_ways(both):
+    torch.manual_seed(0)
+    model = lab6.reference_make_tagger(11, 4, 6, 3, bidirectional=both).eval()
+    ids = torch.tensor([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 2, 0]])
+    lengths = torch.tensor([3, 5])
+    with torch.no_grad():
+        scores = model(ids, lengths)
+        alone = model(ids[:1, :3], [3])
+        changed = ids.clone()
+        changed[1, 4] = 1
+        later = model(changed, lengths)
+    assert scores.shape == (2, 6, 3)
+    torch.testing.assert_close(scores[0, :3], alone[0], rtol=1e-5, atol=1e-6)
+    assert torch.equal(later[0], scores[0])
+    assert torch.allclose(later[1, :4], scores[1, :4]) != both
+
+
+def test_the_masked_loss_leaves_the_padding_out():
+    scores = torch.randn(2, 4, 2)
+    tags = torch.tensor([[1, 0, 0, 0], [0, 1, 1, 0]])
+    lengths = torch.tensor([2, 3])
+    expected = F.cross_entropy(torch.cat([scores[0, :2], scores[1, :3]]),
+                               torch.tensor([1, 0, 0, 1, 1]))
+    torch.testing.assert_close(lab6.masked_loss(scores, tags, lengths), expected)
+    values = {how: float(lab6.masked_loss(scores, tags, lengths, how))
+              for how, _ in lab6.LOSS_MISTAKES}
+    assert all(abs(v - float(expected)) > 1e-4 for v in values.values()), values
+
+
+def test_the_batches_of_the_training_check_are_new_padded_and_unsorted():
+    source = lab6.BatchSource(0)
+    (ids, lengths, tags), (ids2, _, _) = source(), source()
+    assert not torch.equal(ids, ids2) and len(source.batches) == 2
+    real = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
+    assert (ids[~real] == 0).all() and (tags[~real] == 0).all() and (ids[real] > 0).all()
+    assert lengths.max() < ids.shape[1]
+    assert not torch.equal(lengths, lengths.sort(descending=True).values)
+    assert (tags[real] == 0).any() and (tags[real] == 1).any()     # so ignore_index=0 is wrong
+
+
+def test_the_training_spy_sees_the_reference_loop_in_order():
+    losses, spy, source = lab6._run_loop(lab6.reference_train_tagger, 4, 0.01, seed=3)
+    assert len(losses) == 4 and len(source.batches) == 4 and len(spy.steps) == 4
+    assert lab6._iterations(spy.events) == [["forward", "backward", "step"]] * 4
+    for update in spy.steps:
+        assert torch.allclose(update["applied"], update["expected"], rtol=1e-5, atol=1e-8)
+
+
+def test_the_training_check_is_quick():
+    import time
+    start = time.perf_counter()
+    assert CHECKS["train_tagger"](SOLUTIONS.train_tagger).passed
+    assert CHECKS["make_tagger"](SOLUTIONS.make_tagger).passed
+    assert time.perf_counter() - start < 10
+

@@ -1,5 +1,7 @@
 """Lab 7's checks: solutions pass, stubs read "not attempted", typical mistakes are named."""
+import inspect
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -31,7 +33,8 @@ def notebook_stubs() -> dict:
 
 
 def test_every_exercise_has_a_check_a_solution_and_a_stub():
-    assert set(CHECKS) == {"stacked_forward", "lstm_cells_from_torch", "stack_parameter_count"}
+    assert set(CHECKS) == {"stacked_forward", "lstm_cells_from_torch", "stack_parameter_count",
+                           "bidirectional_cells_from_torch", "bidirectional_stack_forward"}
     assert all(callable(getattr(SOLUTIONS, name, None)) for name in CHECKS)
     assert set(notebook_stubs()) == set(CHECKS)
 
@@ -113,12 +116,68 @@ def count_by_building_the_module(kind, D, J, L, bidirectional=False):
     return float(sum(p.numel() for p in module.parameters()))
 
 
+def pairs_with_load_torch_weights(lstm):
+    D, J, dtype = lstm.input_size, lstm.hidden_size, lstm.weight_ih_l0.dtype
+    return [[cells.LSTMCell(D if l == 0 else 2 * J, J).to(dtype)
+             .load_torch_weights(lstm, layer=l, reverse=reverse) for reverse in (False, True)]
+            for l in range(lstm.num_layers)]
+
+
+def pairs_from_the_state_dict(lstm):
+    weights = {name: value.detach().clone() for name, value in lstm.state_dict().items()}
+    out = []
+    for l in range(lstm.num_layers):
+        pair = []
+        for end in ("", "_reverse"):
+            U = weights[f"weight_ih_l{l}{end}"]
+            cell = cells.LSTMCell(U.shape[1], lstm.hidden_size).double()
+            cell.U, cell.W = nn.Parameter(U), nn.Parameter(weights[f"weight_hh_l{l}{end}"])
+            cell.b = nn.Parameter(weights[f"bias_ih_l{l}{end}"] + weights[f"bias_hh_l{l}{end}"])
+            pair.append(cell)
+        out.append(tuple(pair))
+    return out
+
+
+def bi_stack_with_the_course_layers(layers, xs, states):
+    """recurrent.Bidirectional per layer: what a learner who read utils may write."""
+    finals, inputs = [], xs
+    for l, (fwd, bwd) in enumerate(layers):
+        both = recurrent.Bidirectional(fwd, bwd)
+        rows = (2 * l, 2 * l + 1)
+        inputs, (f, b) = both(inputs, tuple((states[0][r], states[1][r]) for r in rows))
+        finals += [f, b]
+    return inputs, [torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals])]
+
+
+def bi_stack_with_index_loops(layers, xs, states):
+    """No flips: the backward cell steps t = T-1 .. 0 and writes each output at its t."""
+    B, T, _ = xs.shape
+    h_0, c_0 = states
+    h_n, c_n = torch.empty_like(h_0), torch.empty_like(c_0)
+    inputs = xs
+    for l, (fwd, bwd) in enumerate(layers):
+        J = fwd.hidden_size
+        out = torch.zeros(B, T, 2 * J, dtype=xs.dtype)
+        for k, (cell, steps) in enumerate([(fwd, range(T)), (bwd, range(T - 1, -1, -1))]):
+            state = (h_0[2 * l + k], c_0[2 * l + k])
+            for t in steps:
+                state = cell.step(inputs[:, t], state)
+                out[:, t, k * J:(k + 1) * J] = state[0]
+            h_n[2 * l + k], c_n[2 * l + k] = state
+        inputs = out
+    return inputs, (h_n, c_n)
+
+
 OTHER_RIGHT_ANSWERS = [
     ("stacked_forward", stack_step_by_step), ("stacked_forward", stack_with_preallocated_tensors),
     ("lstm_cells_from_torch", cells_with_load_torch_weights),
     ("lstm_cells_from_torch", cells_with_new_parameters),
     ("stack_parameter_count", count_closed_form),
     ("stack_parameter_count", count_by_building_the_module),
+    ("bidirectional_cells_from_torch", pairs_with_load_torch_weights),
+    ("bidirectional_cells_from_torch", pairs_from_the_state_dict),
+    ("bidirectional_stack_forward", bi_stack_with_the_course_layers),
+    ("bidirectional_stack_forward", bi_stack_with_index_loops),
 ]
 
 
@@ -309,3 +368,74 @@ def test_structure_messages_for_lstm_states():
         return output, final[0] if isinstance(final, tuple) else final
     message = lab7.check_stacked_forward(h_n_only).message
     assert "(h_n, c_n)" in message and "value 1" not in message
+
+
+# --- Exercises 4 and 5: the stacked bidirectional LSTM ------------------------------------------
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_the_bidirectional_references_equal_torch(L):
+    rng = np.random.default_rng(L)
+    lstm = random_torch_module("lstm", rng, 3, 4, L, bidirectional=True)
+    xs = torch.from_numpy(rng.normal(size=(2, 5, 3)))
+    states = tuple(torch.from_numpy(rng.normal(size=(2 * L, 2, 4))) for _ in range(2))
+    with torch.no_grad():
+        theirs = lstm(xs, states)
+        layers = lab7.reference_bidirectional_cells_from_torch(lstm)
+        for ours in (lab7.reference_bidirectional_stack_forward(layers, xs, states),
+                     lab7._bi_stack(layers, xs, states),
+                     SOLUTIONS.bidirectional_stack_forward(
+                         SOLUTIONS.bidirectional_cells_from_torch(lstm), xs, states)):
+            torch.testing.assert_close(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
+            for a, b in zip(ours[1], theirs[1]):
+                torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_the_bidirectional_cases_cover_the_edges():
+    cases = lab7.check_bidirectional_stack_forward.make_cases(np.random.default_rng(0))
+    first = cases[0]
+    assert first.sizes["D"] == first.sizes["J"] and first.sizes["L"] == 1   # a backward cell
+    assert {c.sizes["L"] for c in cases} == {1, 2, 3}                        # fed by the forward runs
+    assert any(c.sizes["D"] != c.sizes["J"] for c in cases)
+    assert any(c.sizes["B"] == 1 for c in cases) and any(c.sizes["T"] == 1 for c in cases)
+    for case in cases:
+        h_0, c_0 = case.args["states"]
+        assert h_0.shape[0] == 2 * case.sizes["L"] and h_0.abs().min() > 0 and c_0.abs().min() > 0
+        everything = [cell for pair in case.args["layers"] for cell in pair]
+        assert len({id(c) for c in everything}) == len(everything)
+    modules = [c.args["lstm"] for c in lab7.check_bidirectional_cells_from_torch.make_cases(
+        np.random.default_rng(0))]
+    assert modules[0].input_size == 2 * modules[0].hidden_size     # a wrong layer's U still fits
+    for lstm in modules:
+        assert lstm.bidirectional and lstm.weight_ih_l0.dtype == torch.float64
+        assert not torch.allclose(lstm.weight_ih_l0, lstm.weight_ih_l0_reverse)
+        assert not torch.allclose(lstm.bias_ih_l0_reverse, lstm.bias_hh_l0_reverse)
+
+
+def test_every_named_bidirectional_mistake_has_its_own_message():
+    for name in ("bidirectional_cells_from_torch", "bidirectional_stack_forward"):
+        descriptions = [m.description for m in CHECKS[name].mistakes]
+        assert len(set(descriptions)) == len(descriptions) >= 8
+    wrong = {fn.__name__: fn for _, fn, _ in WRONG_ANSWERS}
+    check = CHECKS["bidirectional_stack_forward"]
+    messages = {name: check(wrong[name]).message.split("(Failed on")[0] for name in (
+        "bi_next_layer_reads_the_forward_half", "bi_every_layer_reads_xs",
+        "bi_backward_reads_the_forward_outputs", "bi_backward_outputs_left_reversed",
+        "bi_h_n_forward_rows_first", "bi_h_n_read_from_the_last_step")}
+    assert len(set(messages.values())) == len(messages)
+
+
+def test_a_broken_run_layer_is_named_before_the_stack_is_blamed():
+    namespace = {"torch": torch}
+    exec(inspect.getsource(run_layer).replace("xs[:, t]", "xs[:, 0]"), namespace)  # a stale edit
+    exec(inspect.getsource(SOLUTIONS.bidirectional_stack_forward), namespace)
+    message = CHECKS["bidirectional_stack_forward"](namespace["bidirectional_stack_forward"]).message
+    assert "calls your `run_layer`, which was checked first and does not pass its own check" in message
+    assert lab7.check_run_layer(run_layer).passed
+
+
+def test_the_new_checks_are_fast():
+    for name in ("bidirectional_cells_from_torch", "bidirectional_stack_forward"):
+        wrong = [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name]
+        start = time.perf_counter()
+        for answer in [getattr(SOLUTIONS, name)] + wrong:
+            CHECKS[name](answer)
+        assert (time.perf_counter() - start) / (1 + len(wrong)) < 1.0

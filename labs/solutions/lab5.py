@@ -4,6 +4,7 @@ scripts/sync_solutions.py copies each function into the notebook's hidden
 "Show solution" block; tests/test_labs_execute.py runs the lab with them filled in.
 """
 import numpy as np
+import torch
 
 
 def lstm_cell_forward(x_t, h_prev, c_prev, params):
@@ -83,3 +84,18 @@ def char_lstm_step(token, h_prev, c_prev, lm):
     h_t, c_t = lstm_cell_forward(x_t, h_prev, c_prev, lm["lstm"])
     logits = lm["V"] @ h_t + lm["b_y"]         # s_t = V h_t + b_y: reads h_t
     return logits, h_t, c_t
+
+
+def set_forget_bias(lstm, value):
+    """b_f = value in every layer and direction of a torch.nn.LSTM, in place; returns the lstm."""
+    if not lstm.bias:
+        raise ValueError("this LSTM has no biases (it was built with bias=False)")
+    J = lstm.hidden_size
+    directions = ["", "_reverse"] if lstm.bidirectional else [""]
+    with torch.no_grad():                      # write into the parameters themselves
+        for k in range(lstm.num_layers):
+            for suffix in directions:
+                # rows J:2J, block 1 of i, f, g, o; only the sum of the two biases counts
+                getattr(lstm, f"bias_ih_l{k}{suffix}")[J:2 * J] = value
+                getattr(lstm, f"bias_hh_l{k}{suffix}")[J:2 * J] = 0.0
+    return lstm

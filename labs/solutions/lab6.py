@@ -4,8 +4,9 @@ scripts/sync_solutions.py copies each function into the notebook's hidden
 "Show solution" block; tests/test_labs_execute.py runs the lab with them filled in.
 """
 import torch
-
-from utils import tagging
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 def _given_run_forward(cell, xs, state):
@@ -52,10 +53,43 @@ def sequence_summary(output, lengths):
     return torch.cat([forward_end, backward_end], dim=-1)
 
 
-def insert_spaces(model, vocab, letters):
-    """The letters with a space after each one the model tags as a word end."""
-    ids = torch.tensor(vocab.encode(letters))[None]    # one sequence: (1, T)
-    with torch.no_grad():
-        scores = model(ids)                            # (1, T, 2)
-    tags = scores[0].argmax(dim=-1)                    # (T,): 1 = a word ends
-    return tagging.restore_spaces(letters, tags.tolist())
+def make_tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    """Embedding -> GRU (one or both ways, over the real letters only) -> Linear."""
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, embedding_dim)
+            self.rnn = nn.GRU(embedding_dim, hidden_size, batch_first=True,
+                              bidirectional=bidirectional)
+            directions = 2 if bidirectional else 1
+            self.head = nn.Linear(directions * hidden_size, n_tags)   # 2J numbers
+
+        def forward(self, ids, lengths):
+            xs = self.embedding(ids)                               # (B, T, E)
+            packed = pack_padded_sequence(xs, torch.as_tensor(lengths).cpu(),
+                                          batch_first=True, enforce_sorted=False)
+            output, _ = self.rnn(packed)                           # real letters only
+            output, _ = pad_packed_sequence(output, batch_first=True,
+                                            total_length=ids.shape[1])   # (B, T, 2J)
+            return self.head(output)                               # (B, T, n_tags)
+
+    return Tagger()
+
+
+def train_tagger(model, draw_batch, steps, lr):
+    """Adam on the mean cross-entropy over the real letters; one new batch per step."""
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()                  # a new batch every step
+        scores = model(ids, lengths)                       # (B, T, n_tags)
+        T = ids.shape[1]
+        real = torch.arange(T)[None, :] < torch.as_tensor(lengths)[:, None]   # (B, T)
+        real = real.to(scores.device)
+        loss = F.cross_entropy(scores[real], tags[real])   # the padding left out
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses

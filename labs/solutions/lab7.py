@@ -64,3 +64,38 @@ def stack_parameter_count(kind, D, J, L, bidirectional=False):
         one_direction = G * J * inputs + G * J * J + 2 * G * J  # U, W, two biases
         total += directions * one_direction
     return total
+
+
+def bidirectional_cells_from_torch(lstm):
+    """One (forward cell, backward cell) pair per layer of a bidirectional `lstm`."""
+    D, J = lstm.input_size, lstm.hidden_size
+    dtype = lstm.weight_ih_l0.dtype
+    layers = []
+    for l in range(lstm.num_layers):
+        inputs = D if l == 0 else 2 * J            # above layer 1: [forward h; backward h]
+        pair = []
+        for suffix in (f"_l{l}", f"_l{l}_reverse"):  # forward, then backward
+            cell = LSTMCell(inputs, J).to(dtype)
+            with torch.no_grad():
+                cell.U.copy_(getattr(lstm, "weight_ih" + suffix))
+                cell.W.copy_(getattr(lstm, "weight_hh" + suffix))
+                cell.b.copy_(getattr(lstm, "bias_ih" + suffix)
+                             + getattr(lstm, "bias_hh" + suffix))
+            pair.append(cell)
+        layers.append(tuple(pair))
+    return layers
+
+
+def bidirectional_stack_forward(layers, xs, states):
+    """Layer by layer, both directions; the layer above reads [forward; backward]."""
+    h_0, c_0 = states                          # (2L, B, J) each: l0 fwd, l0 bwd, l1 fwd, ...
+    inputs, h_n, c_n = xs, [], []
+    for l, (fwd, bwd) in enumerate(layers):
+        f, b = 2 * l, 2 * l + 1                # this layer's rows of h_0, c_0, h_n, c_n
+        out_f, (h_f, c_f) = run_layer(fwd, inputs, (h_0[f], c_0[f]))
+        out_b, (h_b, c_b) = run_layer(bwd, inputs.flip(1), (h_0[b], c_0[b]))
+        out_b = out_b.flip(1)                  # back to time order: out_b[:, t] read x_T..x_t
+        inputs = torch.cat([out_f, out_b], dim=-1)      # (B, T, 2J), forward first
+        h_n += [h_f, h_b]                      # h_b: the backward state after reading x_1
+        c_n += [c_f, c_b]
+    return inputs, (torch.stack(h_n), torch.stack(c_n))

@@ -205,7 +205,7 @@ def forward_reversed(xs, h0, U, W, b):
 rnn_cell_forward = cell_no_bias   # the "notebook's" cell, still wrong
 
 
-@wrong("rnn_forward", "bias", "rnn_cell_forward", "does not pass its own check")
+@wrong("rnn_forward", "bias", "rnn_cell_forward", "checked first", "does not pass its own check")
 def forward_with_a_wrong_cell(xs, h0, U, W, b):
     hs = np.zeros((len(xs), len(h0)))
     h = h0
@@ -213,6 +213,43 @@ def forward_with_a_wrong_cell(xs, h0, U, W, b):
         h = rnn_cell_forward(xs[t], h, U, W, b)
         hs[t] = h
     return hs
+
+
+@wrong("rnn_forward", "default argument", "`hs`", "hs=None")
+def forward_with_a_default_list(xs, h0, U, W, b, hs=[]):
+    h = h0
+    for x_t in xs:
+        h = _cell(x_t, h, U, W, b)
+        hs.append(h)                       # the same list, call after call
+    return np.array(hs)
+
+
+@wrong("rnn_forward", "did not finish", "while")
+def forward_while_without_step(xs, h0, U, W, b):
+    T, J = xs.shape[0], len(h0)
+    hs = np.zeros((T, J))
+    h, t = h0, 0
+    while t < T:
+        h = _cell(xs[t], h, U, W, b)
+        hs[t] = h
+    t += 1                                 # meant inside the loop
+    return hs
+
+
+_SEEN = {}
+
+
+@wrong("rnn_forward", "earlier test case", "same sizes", "remembers")
+def forward_memoised_by_size(xs, h0, U, W, b):
+    key = (xs.shape, h0.shape)             # "don't recompute the same sequence twice"
+    _seen = _SEEN
+    if key not in _seen:
+        h, rows = h0, []
+        for x_t in xs:
+            h = _cell(x_t, h, U, W, b)
+            rows.append(h)
+        _seen[key] = np.array(rows)
+    return _seen[key].copy()
 
 
 # --- Exercise 3: output_layer ---------------------------------------------------------------
@@ -526,3 +563,14 @@ def loss_old_name_for_the_output_bias(xs, targets, h0, params):
     loss, grads = _loss(xs, targets, h0, params)
     grads["dc"] = grads.pop("db_y")          # the first edition called the output bias c
     return loss, grads
+
+
+@wrong("rnn_forward", "data type", "np.zeros((T, J))")
+def forward_zeros_with_two_arguments(xs, h0, U, W, b):
+    T, J = len(xs), len(h0)
+    hs = np.zeros(T, J)
+    h = h0
+    for t in range(T):
+        h = _cell(xs[t], h, U, W, b)
+        hs[t] = h
+    return hs

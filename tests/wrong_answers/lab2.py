@@ -561,3 +561,38 @@ def loglik_in_bits(model, vocab, names):
 def loglik_returns_a_tensor(model, vocab, names):
     lps = torch.cat([_targets_log_probs(model, vocab, n) for n in names])
     return lps.mean()
+
+
+# --- edge inputs: integer results, state kept between calls -----------------------------------
+@wrong("novelty", "integer division", "`/`")
+def novelty_integer_division(samples, known_names):
+    known = set(known_names)
+    return sum(name not in known for name in samples) // len(samples)
+
+
+_known = None
+
+
+@wrong("novelty", "global variable", "`_known`")
+def novelty_caches_the_known_set(samples, known_names):
+    global _known                           # "build the set only once: it's slow"
+    if _known is None:
+        _known = set(known_names)
+    return sum(name not in _known for name in samples) / len(samples)
+
+
+SPECIAL_TOKENS = ["<PAD>", "<BOS>", "<EOS>", "<UNK>"]
+
+
+@wrong("build_vocab", "earlier call", "SPECIALS + chars")
+def vocab_extends_a_global_list(names):
+    itos = SPECIAL_TOKENS
+    itos += sorted(set("".join(names)))     # += changes SPECIAL_TOKENS itself
+    return {t: i for i, t in enumerate(itos)}, list(itos)
+
+
+@wrong("build_vocab", "a float", "integers")
+def vocab_with_float_ids(names):
+    itos = SPECIAL_TOKENS[:4] + sorted(set("".join(names)))
+    ids = torch.arange(len(itos)).float().tolist()      # "the model's inputs are floats"
+    return dict(zip(itos, ids)), itos

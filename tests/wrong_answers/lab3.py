@@ -487,3 +487,141 @@ def train_on_shuffled_labels(model, task, distance, steps, clip, lr, generator):
 @wrong("train_recall", "returned 1 value(s)", "one loss per step")
 def train_returns_the_last_loss_in_a_list(model, task, distance, steps, clip, lr, generator):
     return _loop(model, task, distance, steps, clip, lr, generator, clip_fn=_by_norm)[-1:]
+
+
+# --- edge inputs (all-zero gradients, a second call with new values) ------------------------
+@wrong("clip_by_norm", "NaN", "norm 0", "norm > max_norm")
+def norm_direction_times_clipped_length(grads, max_norm):
+    norm = _norm(grads)
+    return [g / norm * min(norm, max_norm) for g in grads]      # 0 / 0 on zero gradients
+
+
+last_norm = None
+
+
+@wrong("clip_by_norm", "global variable", "`last_norm`")
+def norm_kept_in_a_global(grads, max_norm):
+    global last_norm                       # "so that I can print it in the notebook"
+    if last_norm is None:
+        last_norm = _norm(grads)
+    return [g * (max_norm / last_norm if last_norm > max_norm else 1.0) for g in grads]
+
+
+_FITTED = {}
+
+
+@wrong("decay_factor", "earlier test case", "same sizes", "remembers")
+def decay_memoised_by_length(norms):
+    T = len(norms)
+    if T not in _FITTED:                   # "fit each length once"
+        d = _distance(norms)
+        _FITTED[T] = float(np.exp(np.polyfit(d[:-1], np.log(norms[:-1]), 1)[0]))
+    return _FITTED[T]
+
+
+@wrong("hidden_gradient_norms", "B = 1", "squeeze")
+def norms_squeezed(cell, xs):
+    hs = _run(cell, xs)
+    (hs[-1] * _unit_readout(cell, xs)).sum().backward()
+    return np.array([h.grad.squeeze().norm(dim=1).mean().item() for h in hs])
+
+
+# --- Exercise 5: what the loop does (batches, order, mode, the learner's own clipping) ---------
+def _step_loop(model, task, distance, steps, clip, lr, generator, order="zbs", batch=None,
+               sample=None, eval_every=None):
+    """A loop that does the steps in ``order`` (z: zero_grad, b: backward, s: step)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        ids, labels = batch if batch is not None else (
+            sample() if sample is not None else task.sample(32, distance, generator))
+        loss = F.cross_entropy(model(ids), labels)
+        for move in order:
+            if move == "z":
+                optimizer.zero_grad()
+            elif move == "b":
+                loss.backward()
+            elif move == "B":
+                loss.backward(retain_graph=True)
+            elif move == "s":
+                optimizer.step()
+        if eval_every and step % eval_every == 0:
+            model.eval()                   # a quick look at the accuracy ...
+            with torch.no_grad():
+                model(ids)                 # ... and no model.train() afterwards
+        losses.append(loss.item())
+    return losses
+
+
+@wrong("train_recall", "one batch", "all 6 steps", "inside the loop")
+def train_draws_one_batch_before_the_loop(model, task, distance, steps, clip, lr, generator):
+    batch = task.sample(32, distance, generator)
+    return _step_loop(model, task, distance, steps, clip, lr, generator, batch=batch)
+
+
+@wrong("train_recall", "hold 64", "32")
+def train_on_batches_of_64(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator,
+                      sample=lambda: task.sample(64, distance, generator))
+
+
+@wrong("train_recall", "distance 5", "use the argument")
+def train_at_a_fixed_distance(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator,
+                      sample=lambda: task.sample(32, 5, generator))
+
+
+@wrong("train_recall", "same batch", "re-seeded")
+def train_reseeds_the_generator_every_step(model, task, distance, steps, clip, lr, generator):
+    def sample():
+        generator.manual_seed(0)           # "for reproducibility"
+        return task.sample(32, distance, generator)
+    return _step_loop(model, task, distance, steps, clip, lr, generator, sample=sample)
+
+
+@wrong("train_recall", "zero_grad()` came AFTER", "every update is zero")
+def train_zero_grad_after_backward(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator, order="bzs")
+
+
+@wrong("train_recall", "before any `loss.backward()`", "BEFORE `optimizer.step()`")
+def train_steps_before_backward(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator, order="zsb")
+
+
+@wrong("train_recall", "2 times", "once per step")
+def train_backward_twice(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator, order="zBbs")
+
+
+@wrong("train_recall", "backward", "once per step")
+def train_backward_twice_without_retain_graph(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator, order="zbbs")
+
+
+@wrong("train_recall", "eval mode", "model.train()")
+def train_left_in_eval_mode(model, task, distance, steps, clip, lr, generator):
+    return _step_loop(model, task, distance, steps, clip, lr, generator, eval_every=2)
+
+
+def clip_by_norm(grads, max_norm):         # the learner's Exercise 2, with its own mistake
+    return [g * max_norm / np.linalg.norm(g) if np.linalg.norm(g) > max_norm else g.copy()
+            for g in grads]
+
+
+@wrong("train_recall", "your `clip_by_norm`", "checked first", "its own norm", "Fix `clip_by_norm` first")
+def train_with_a_wrong_clip_by_norm(model, task, distance, steps, clip, lr, generator):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, labels = task.sample(32, distance, generator)
+        loss = F.cross_entropy(model(ids), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        if clip is not None:
+            params = [p for p in model.parameters() if p.grad is not None]
+            for p, g in zip(params, clip_by_norm([p.grad.numpy() for p in params], clip)):
+                p.grad.copy_(torch.as_tensor(g))
+        optimizer.step()
+        losses.append(loss.item())
+    return losses

@@ -429,3 +429,48 @@ def forward_keeps_c0(xs, c0, params):
 def forward_returns_gates_first(xs, c0, params):
     cs, gates = _loop(xs, c0, params)
     return gates, cs
+
+
+# --- edge inputs: state kept between calls, a loop that never ends, np.zeros(T, J) ------------
+@wrong("gru_forward_reset_after", "default argument", "`cs`", "cs=None")
+def forward_with_default_lists(xs, c0, params, cs=[], gates=[]):
+    c = c0
+    for x_t in xs:
+        c, g = _after(x_t, c, params)
+        cs.append(c)                        # the same lists, call after call
+        gates.append(g)
+    return np.array(cs), np.array(gates)
+
+
+@wrong("gru_forward_reset_after", "did not finish", "while")
+def forward_while_without_step(xs, c0, params):
+    T, J = len(xs), len(c0)
+    cs, gates = np.zeros((T, J)), np.zeros((T, J))
+    c, t = c0, 0
+    while t < T:
+        c, gates[t] = _after(xs[t], c, params)
+        cs[t] = c
+    t += 1                                  # meant inside the loop
+    return cs, gates
+
+
+@wrong("gru_forward_reset_after", "data type", "np.zeros((T, J))")
+def forward_zeros_with_two_arguments(xs, c0, params):
+    T, J = len(xs), len(c0)
+    cs, gates = np.zeros(T, J), np.zeros(T, J)
+    c = c0
+    for t in range(T):
+        c, gates[t] = _after(xs[t], c, params)
+        cs[t] = c
+    return cs, gates
+
+
+_CONVERTED = {}
+
+
+@wrong("params_from_torch_gru", "earlier test case", "same sizes", "remembers")
+def params_converted_once_per_size(gru):
+    key = (gru.input_size, gru.hidden_size)   # "converting is slow: do it once"
+    if key not in _CONVERTED:
+        _CONVERTED[key] = _convert(gru)
+    return {name: array.copy() for name, array in _CONVERTED[key].items()}

@@ -696,3 +696,222 @@ def step_returns_logits_and_the_state_pair(token, h_prev, c_prev, lm):
 def step_with_a_wrong_cell(token, h_prev, c_prev, lm):
     h_t, c_t = lstm_cell_forward(lm["E"][token], h_prev, c_prev, lm["lstm"])
     return lm["V"] @ h_t + lm["b_y"], h_t, c_t
+
+
+# --- Exercise 6: set_forget_bias --------------------------------------------------------------
+def _directions(lstm):
+    return ["", "_reverse"] if lstm.bidirectional else [""]
+
+
+@wrong("set_forget_bias", "rows 0:J", "input gate", "i, f, g, o")
+def forget_bias_in_the_first_block(lstm, value):        # "f comes first"
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[:J] = value
+                getattr(lstm, f"bias_hh_l{k}{d}")[:J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "rows 2J:3J", "candidate", "J:2J")
+def forget_bias_in_block_two_counted_from_one(lstm, value):   # "the 2nd block" read as rows 2J:3J
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[2 * J:3 * J] = value
+                getattr(lstm, f"bias_hh_l{k}{d}")[2 * J:3 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "only `bias_ih` was set", "SUM", "value + the old `bias_hh`")
+def forget_bias_only_bias_ih(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] = value
+    return lstm
+
+
+@wrong("set_forget_bias", "both biases were set to value", "2 × value")
+def forget_bias_both_set_to_value(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] = value
+                getattr(lstm, f"bias_hh_l{k}{d}")[J:2 * J] = value
+    return lstm
+
+
+@wrong("set_forget_bias", "added to the old bias", "BECOME value")
+def forget_bias_added(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] += value
+    return lstm
+
+
+@wrong("set_forget_bias", "only layer 0", "range(lstm.num_layers)")
+def forget_bias_only_layer_0(lstm, value):               # the chapter's code, for one layer
+    J = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih_l0[J:2 * J] = value
+        lstm.bias_hh_l0[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "backward direction", "_reverse")
+def forget_bias_forgets_the_reverse_direction(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            getattr(lstm, f"bias_ih_l{k}")[J:2 * J] = value
+            getattr(lstm, f"bias_hh_l{k}")[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "new object", "optimizer", "in place")
+def forget_bias_new_parameters(lstm, value):
+    J = lstm.hidden_size
+    for k in range(lstm.num_layers):
+        for d in _directions(lstm):
+            for name, v in ((f"bias_ih_l{k}{d}", value), (f"bias_hh_l{k}{d}", 0.0)):
+                new = getattr(lstm, name).detach().clone()
+                new[J:2 * J] = v
+                setattr(lstm, name, torch.nn.Parameter(new))
+    return lstm
+
+
+@wrong("set_forget_bias", "whole bias vector", "J:2J")
+def forget_bias_fills_everything(lstm, value):
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}").fill_(value)
+                getattr(lstm, f"bias_hh_l{k}{d}").fill_(0.0)
+    return lstm
+
+
+@wrong("set_forget_bias", "weight_ih_l0", "changed", "skip", "'weight'")
+def forget_bias_changes_the_weights_too(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for name, p in lstm.named_parameters():         # no filter on "bias"
+            p[J:2 * J] = value if "_ih_" in name else 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "requires_grad", "torch.no_grad()")
+def forget_bias_switches_gradients_off(lstm, value):
+    J = lstm.hidden_size
+    for k in range(lstm.num_layers):
+        for d in _directions(lstm):
+            for name, v in (("bias_ih", value), ("bias_hh", 0.0)):
+                bias = getattr(lstm, f"{name}_l{k}{d}")
+                bias.requires_grad = False               # to get past PyTorch's error
+                bias[J:2 * J] = v
+    return lstm
+
+
+@wrong("set_forget_bias", "leaf Variable", "with torch.no_grad():")
+def forget_bias_without_no_grad(lstm, value):
+    J = lstm.hidden_size
+    for k in range(lstm.num_layers):
+        for d in _directions(lstm):
+            getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] = value
+            getattr(lstm, f"bias_hh_l{k}{d}")[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "input size", "lstm.hidden_size")
+def forget_bias_blocks_of_the_input_size(lstm, value):
+    J = lstm.input_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] = value
+                getattr(lstm, f"bias_hh_l{k}{d}")[J:2 * J] = 0.0
+    return lstm
+
+
+def _right(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for k in range(lstm.num_layers):
+            for d in _directions(lstm):
+                getattr(lstm, f"bias_ih_l{k}{d}")[J:2 * J] = value
+                getattr(lstm, f"bias_hh_l{k}{d}")[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "bias=False", "AttributeError", "ValueError")
+def forget_bias_without_the_bias_false_guard(lstm, value):
+    return _right(lstm, value)
+
+
+@wrong("set_forget_bias", "bias=False", "without a word", "ValueError")
+def forget_bias_silent_on_bias_false(lstm, value):
+    J = lstm.hidden_size
+    with torch.no_grad():
+        for name, p in lstm.named_parameters():
+            if name.startswith("bias_ih"):
+                p[J:2 * J] = value
+            elif name.startswith("bias_hh"):
+                p[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "changed a copy", "unchanged")
+def forget_bias_on_a_copy(lstm, value):
+    import copy
+    lstm = copy.deepcopy(lstm)                           # "so as not to change the input"
+    if not lstm.bias:
+        raise ValueError("no biases")
+    return _right(lstm, value)
+
+
+@wrong("set_forget_bias", "didn't change", "copy")
+def forget_bias_into_a_clone(lstm, value):
+    if not lstm.bias:
+        raise ValueError("no biases")
+    J = lstm.hidden_size
+    for k in range(lstm.num_layers):
+        for d in _directions(lstm):
+            bias = getattr(lstm, f"bias_ih_l{k}{d}").detach().clone()
+            bias[J:2 * J] = value
+            other = getattr(lstm, f"bias_hh_l{k}{d}").detach().clone()
+            other[J:2 * J] = 0.0
+    return lstm
+
+
+@wrong("set_forget_bias", "returned None", "return")
+def forget_bias_forgets_to_return(lstm, value):
+    if not lstm.bias:
+        raise ValueError("no biases")
+    _right(lstm, value)
+
+
+@wrong("set_forget_bias", "returned a bool", "return lstm")
+def forget_bias_returns_true(lstm, value):
+    if not lstm.bias:
+        raise ValueError("no biases")
+    _right(lstm, value)
+    return True
+
+
+@wrong("set_forget_bias", "float32", "was torch.float64")
+def forget_bias_through_a_list(lstm, value):
+    J = lstm.hidden_size
+    for k in range(lstm.num_layers):
+        for d in _directions(lstm):
+            for name, v in (("bias_ih", value), ("bias_hh", 0.0)):
+                bias = getattr(lstm, f"{name}_l{k}{d}")
+                numbers = bias.tolist()
+                numbers[J:2 * J] = [v] * J
+                bias.data = torch.tensor(numbers)        # float32: PyTorch's default dtype
+    return lstm

@@ -7,9 +7,9 @@ rejects it AND names the mistake.
 import copy
 
 import torch
-
-from utils import tagging
-from utils.data import Vocab
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 WRONG_ANSWERS = []   # (exercise, function, words the message must contain)
 
@@ -293,86 +293,284 @@ def summary_drops_the_batch_axis(output, lengths):
     return output[-1]
 
 
-# --- Exercise 4: insert_spaces ---------------------------------------------------------------
-def _tags(model, vocab, letters):
-    ids = torch.tensor(vocab.encode(letters))[None]
-    with torch.no_grad():
-        return model(ids)[0]                  # (T, 2) scores
+# --- Exercise 4: make_tagger -----------------------------------------------------------------
+class Tagger(nn.Module):
+    """A learner's tagger with one typical mistake switched on (the defaults are right)."""
+
+    def __init__(self, V, E, J, K, bidirectional=True, rnn_bidirectional=None, head_in=None,
+                 pack=True, enforce_sorted=False, batch_first=True, total_length=True,
+                 softmax=False, lengths_method=False, num_layers=1, head_half=None):
+        super().__init__()
+        both = bidirectional if rnn_bidirectional is None else rnn_bidirectional
+        self.embedding = nn.Embedding(V, E)
+        self.rnn = nn.GRU(E, J, batch_first=batch_first, bidirectional=both,
+                          num_layers=num_layers)
+        self.head = nn.Linear(head_in or (2 if bidirectional else 1) * J, K)
+        self.J, self.pack, self.enforce_sorted = J, pack, enforce_sorted
+        self.batch_first, self.total_length = batch_first, total_length
+        self.softmax, self.lengths_method, self.head_half = softmax, lengths_method, head_half
+
+    def forward(self, ids, lengths):
+        xs = self.embedding(ids)
+        if self.lengths_method:
+            lengths = lengths.cpu()                # fails for a list
+        if self.pack:
+            packed = pack_padded_sequence(xs, lengths, batch_first=True,
+                                          enforce_sorted=self.enforce_sorted)
+            out, _ = self.rnn(packed)
+            out, _ = pad_packed_sequence(
+                out, batch_first=self.batch_first,
+                total_length=ids.shape[1] if self.total_length else None)
+        else:
+            out, _ = self.rnn(xs)
+        if self.head_half == "backward":
+            out = out[..., self.J:]
+        scores = self.head(out)
+        return scores.softmax(-1) if self.softmax else scores
 
 
-@wrong("insert_spaces", "BEFORE the letters")
-def spaces_before(model, vocab, letters):
-    tags = _tags(model, vocab, letters).argmax(-1).tolist()
-    return "".join((" " + ch if tag else ch) for ch, tag in zip(letters, tags)).strip()
+@wrong("make_tagger", "one way only", "bidirectional=True")
+def tagger_forgets_bidirectional(vocab_size, embedding_dim, hidden_size, n_tags,
+                                 bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, rnn_bidirectional=False,
+                  head_in=hidden_size)
 
 
-@wrong("insert_spaces", "inverted")
-def spaces_after_tag_zero(model, vocab, letters):
-    tags = _tags(model, vocab, letters).argmin(-1).tolist()
-    return tagging.restore_spaces(letters, tags)
+@wrong("make_tagger", "2J", "nn.Linear(2 * hidden_size")
+def tagger_head_reads_j(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                  head_in=hidden_size)
 
 
-@wrong("insert_spaces", "compared with 0", "argmax")
-def spaces_where_score_one_is_positive(model, vocab, letters):
-    scores = _tags(model, vocab, letters)
-    return tagging.restore_spaces(letters, (scores[:, 1] > 0).long().tolist())
+@wrong("make_tagger", "depend on the padding", "backward direction starts on the pads",
+       "pack_padded_sequence")
+def tagger_without_packing(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional, pack=False)
 
 
-@wrong("insert_spaces", "one letter each", "(1, T)")
-def spaces_letter_by_letter(model, vocab, letters):
-    tags = []
-    for ch in letters:
-        with torch.no_grad():
-            scores = model(torch.tensor([vocab.encode(ch)]))
-        tags.append(int(scores[0, 0].argmax()))
-    return tagging.restore_spaces(letters, tags)
+@wrong("make_tagger", "depend on the padding", "pack")
+def tagger_with_a_padding_idx_but_no_packing(vocab_size, embedding_dim, hidden_size, n_tags,
+                                             bidirectional=True):
+    model = Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional, pack=False)
+    model.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)  # "pads are zeros"
+    return model
 
 
-@wrong("insert_spaces", "at the very end", "rstrip")
-def spaces_with_a_trailing_space(model, vocab, letters):
-    tags = _tags(model, vocab, letters).argmax(-1).tolist()
-    return "".join(ch + " " * tag for ch, tag in zip(letters, tags))
+@wrong("make_tagger", "sorted", "enforce_sorted=False")
+def tagger_enforces_sorted_lengths(vocab_size, embedding_dim, hidden_size, n_tags,
+                                   bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                  enforce_sorted=True)
 
 
-@wrong("insert_spaces", "2-D", "(1, T)")
-def spaces_without_a_batch_axis(model, vocab, letters):
-    ids = torch.tensor(vocab.encode(letters))
-    tags = model(ids).argmax(-1)
-    return tagging.restore_spaces(letters, tags.tolist())
+@wrong("make_tagger", "time and batch are swapped", "batch_first=True")
+def tagger_unpacks_time_first(vocab_size, embedding_dim, hidden_size, n_tags,
+                              bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                  batch_first=False)
 
 
-@wrong("insert_spaces", "one label per character", "LAST axis")
-def spaces_argmax_over_time(model, vocab, letters):
-    ids = torch.tensor(vocab.encode(letters))[None]
-    tags = model(ids).argmax(dim=1)[0]
-    return tagging.restore_spaces(letters, tags.tolist())
+@wrong("make_tagger", "sequences of the batch mix", "batch_first=True")
+def tagger_reads_the_batch_as_time(vocab_size, embedding_dim, hidden_size, n_tags,
+                                   bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional, pack=False,
+                  batch_first=False)
 
 
-@wrong("insert_spaces", "`vocab` argument", "vocab.encode(letters)")
-def spaces_ids_from_ord(model, vocab, letters):
-    ids = torch.tensor([[ord(ch) - ord("a") for ch in letters]])
-    tags = model(ids)[0].argmax(-1)
-    return tagging.restore_spaces(letters, tags.tolist())
+@wrong("make_tagger", "total_length")
+def tagger_without_total_length(vocab_size, embedding_dim, hidden_size, n_tags,
+                                bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                  total_length=False)
 
 
-NOTEBOOK_VOCAB = Vocab.from_texts("abcdefghijklmnopqrstuvwxyz'")   # like `words.vocab`
+@wrong("make_tagger", "probabilities", "logits")
+def tagger_ends_with_a_softmax(vocab_size, embedding_dim, hidden_size, n_tags,
+                               bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional, softmax=True)
 
 
-@wrong("insert_spaces", "`vocab` argument")
-def spaces_with_the_notebook_vocabulary(model, vocab, letters):
-    ids = torch.tensor(NOTEBOOK_VOCAB.encode(letters))[None]
-    tags = model(ids)[0].argmax(-1)
-    return tagging.restore_spaces(letters, tags.tolist())
+@wrong("make_tagger", "list of integers", "torch.as_tensor(lengths)")
+def tagger_calls_a_method_of_lengths(vocab_size, embedding_dim, hidden_size, n_tags,
+                                     bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional,
+                  lengths_method=True)
 
 
-@wrong("insert_spaces", "returned a list", "expected a string")
-def spaces_returns_the_tags(model, vocab, letters):
-    return _tags(model, vocab, letters).argmax(-1).tolist()
+@wrong("make_tagger", "bidirectional=False", "still reads both ways")
+def tagger_ignores_its_bidirectional_argument(vocab_size, embedding_dim, hidden_size, n_tags,
+                                              bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags)        # always both ways
 
 
-@wrong("insert_spaces", "batch axis comes first", "(1, ")
-def spaces_with_a_column_of_ids(model, vocab, letters):
-    ids = torch.tensor(vocab.encode(letters))[:, None]        # (T, 1)
-    with torch.no_grad():
-        tags = model(ids)[:, 0].argmax(-1)
-    return tagging.restore_spaces(letters, tags.tolist())
+@wrong("make_tagger", "num_layers=2")
+def tagger_with_two_layers(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return Tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional, num_layers=2)
+
+
+@wrong("make_tagger", "sizes are mixed up")
+def tagger_with_swapped_sizes(vocab_size, embedding_dim, hidden_size, n_tags,
+                              bidirectional=True):
+    return Tagger(vocab_size, hidden_size, embedding_dim, n_tags, bidirectional)
+
+
+@wrong("make_tagger", "returned a tuple", "h_n")
+def tagger_returns_the_state_too(vocab_size, embedding_dim, hidden_size, n_tags,
+                                 bidirectional=True):
+    class WithState(Tagger):
+        def forward(self, ids, lengths):
+            scores = super().forward(ids, lengths)
+            return scores, None
+    return WithState(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)
+
+
+@wrong("make_tagger", "an `nn.Module`")
+def tagger_returns_the_class(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    return Tagger
+
+
+# --- Exercise 5: train_tagger ----------------------------------------------------------------
+def _real(ids, lengths):
+    return torch.arange(ids.shape[1])[None, :] < torch.as_tensor(lengths)[:, None]
+
+
+def _loop(model, draw_batch, steps, lr, loss_of=None, order="zbs", eval_mode=False,
+          reuse=False, optimizer_each_step=False, keep_tensors=False, opt=torch.optim.Adam):
+    """A training loop with one typical mistake switched on (the defaults are right)."""
+    model.train() if not eval_mode else None
+    optimizer = opt(model.parameters(), lr=lr)
+    losses = []
+    batch = draw_batch() if reuse else None
+    for _ in range(steps):
+        ids, lengths, tags = batch if reuse else draw_batch()
+        if optimizer_each_step:
+            optimizer = opt(model.parameters(), lr=lr)
+        scores = model(ids, lengths)
+        real = _real(ids, lengths)
+        loss = (loss_of or (lambda s, t, r: F.cross_entropy(s[r], t[r])))(scores, tags, real)
+        for action in order:
+            {"z": optimizer.zero_grad, "b": loss.backward, "s": optimizer.step}[action]()
+        losses.append(loss if keep_tensors else loss.item())
+    return losses
+
+
+@wrong("train_tagger", "padded positions too", "tags[real]")
+def train_counts_the_pads(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr,
+                 loss_of=lambda s, t, r: F.cross_entropy(s.reshape(-1, s.shape[-1]),
+                                                         t.reshape(-1)))
+
+
+@wrong("train_tagger", "ignore_index=0", "TAGGED 0")
+def train_ignores_tag_zero(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr,
+                 loss_of=lambda s, t, r: F.cross_entropy(s.reshape(-1, s.shape[-1]),
+                                                         t.reshape(-1), ignore_index=0))
+
+
+@wrong("train_tagger", "division", "real.sum()")
+def train_divides_by_every_position(model, draw_batch, steps, lr):
+    def loss_of(s, t, r):
+        each = F.cross_entropy(s.transpose(1, 2), t, reduction="none")      # (B, T)
+        return (each * r).mean()
+    return _loop(model, draw_batch, steps, lr, loss_of=loss_of)
+
+
+@wrong("train_tagger", "sum over the real letters", "MEAN")
+def train_sums_the_loss(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr,
+                 loss_of=lambda s, t, r: F.cross_entropy(s[r], t[r], reduction="sum"))
+
+
+@wrong("train_tagger", "each name's mean")
+def train_averages_per_name(model, draw_batch, steps, lr):
+    def loss_of(s, t, r):
+        each = F.cross_entropy(s.transpose(1, 2), t, reduction="none") * r
+        return (each.sum(1) / r.sum(1)).mean()
+    return _loop(model, draw_batch, steps, lr, loss_of=loss_of)
+
+
+@wrong("train_tagger", "softmax")
+def train_softmax_before_the_loss(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr,
+                 loss_of=lambda s, t, r: F.cross_entropy(s.softmax(-1)[r], t[r]))
+
+
+@wrong("train_tagger", "pile up", "zero_grad()")
+def train_without_zero_grad(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, order="bs")
+
+
+@wrong("train_tagger", "wiped", "BEFORE")
+def train_zero_grad_after_backward(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, order="bzs")
+
+
+@wrong("train_tagger", "came before", "loss.backward()")
+def train_steps_before_backward(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, order="zsb")
+
+
+@wrong("train_tagger", "same batch every step", "INSIDE the loop")
+def train_on_one_batch(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, reuse=True)
+
+
+@wrong("train_tagger", "tensors", "loss.item()")
+def train_keeps_loss_tensors(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, keep_tensors=True)
+
+
+@wrong("train_tagger", "eval mode", "model.train()")
+def train_in_eval_mode(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, eval_mode=True)
+
+
+@wrong("train_tagger", "new optimizer", "ONCE")
+def train_with_a_new_optimizer_every_step(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, optimizer_each_step=True)
+
+
+@wrong("train_tagger", "SGD", "Adam")
+def train_with_sgd(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr, opt=torch.optim.SGD)
+
+
+@wrong("train_tagger", "target", "tags[real]")
+def train_cross_entropy_on_the_whole_batch(model, draw_batch, steps, lr):
+    return _loop(model, draw_batch, steps, lr,
+                 loss_of=lambda s, t, r: F.cross_entropy(s, t))
+
+
+@wrong("train_tagger", "lengths", "model(ids, lengths)")
+def train_forgets_the_lengths(model, draw_batch, steps, lr):
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()
+        scores = model(ids)
+        loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), tags.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+@wrong("train_tagger", "draw exactly one new batch per step")
+def train_draws_two_batches_per_step(model, draw_batch, steps, lr):
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()
+        scores = model(ids, lengths)
+        real = _real(ids, lengths)
+        loss = F.cross_entropy(scores[real], tags[real])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        draw_batch()                                   # "peek at the next one"
+    return losses

@@ -429,3 +429,230 @@ def count_layer_0_with_j_inputs(kind, D, J, L, bidirectional=False):
     G, dirs = GATES[kind], 2 if bidirectional else 1
     return sum(dirs * (G * J * (J if l == 0 else dirs * J) + G * J * J + 2 * G * J)
                for l in range(L))
+
+
+# --- Exercise 4: bidirectional_cells_from_torch ----------------------------------------------
+def _pairs(lstm, weights, dtype=None, input_sizes=None):
+    """[(forward cell, backward cell)] filled by weights(l, suffix) -> (U, W, b)."""
+    D, J = lstm.input_size, lstm.hidden_size
+    dtype = dtype or lstm.weight_ih_l0.dtype
+    layers = []
+    for l in range(lstm.num_layers):
+        size = input_sizes(l) if input_sizes else (D if l == 0 else 2 * J)
+        pair = []
+        for suffix in (f"_l{l}", f"_l{l}_reverse"):
+            cell = LSTMCell(size, J).to(dtype)
+            U, W, b = weights(l, suffix)
+            with torch.no_grad():
+                cell.U.copy_(U)
+                cell.W.copy_(W)
+                cell.b.copy_(b)
+            pair.append(cell)
+        layers.append(tuple(pair))
+    return layers
+
+
+def _right(lstm, suffix):
+    g = lambda name: getattr(lstm, name + suffix)   # noqa: E731
+    return g("weight_ih"), g("weight_hh"), g("bias_ih") + g("bias_hh")
+
+
+@wrong("bidirectional_cells_from_torch", "directions are swapped", "_reverse")
+def pairs_reverse_weights_in_the_forward_cell(lstm):
+    other = {"": "_reverse", "_reverse": ""}
+    return _pairs(lstm, lambda l, s: _right(lstm, f"_l{l}" + other[s[len(f'_l{l}'):]]))
+
+
+@wrong("bidirectional_cells_from_torch", "FORWARD weights", "_reverse")
+def pairs_without_reverse(lstm):
+    return _pairs(lstm, lambda l, s: _right(lstm, f"_l{l}"))        # forgot the suffix
+
+
+@wrong("bidirectional_cells_from_torch", "`bias_hh` was forgotten", "bias_ih_l{l} + bias_hh_l{l}")
+def pairs_without_bias_hh(lstm):
+    return _pairs(lstm, lambda l, s: (getattr(lstm, "weight_ih" + s),
+                                      getattr(lstm, "weight_hh" + s), getattr(lstm, "bias_ih" + s)))
+
+
+@wrong("bidirectional_cells_from_torch", "another order", "(i, f, g, o)")
+def pairs_gates_in_tensorflow_order(lstm):
+    def reorder(m):                                  # i, f, g, o -> i, g, f, o
+        i, f, g, o = m.chunk(4)
+        return torch.cat([i, g, f, o])
+    return _pairs(lstm, lambda l, s: tuple(reorder(m) for m in _right(lstm, s)))
+
+
+@wrong("bidirectional_cells_from_torch", "(4J, 2J)", "LSTMCell(2 * J, J)")
+def pairs_upper_layers_reading_j(lstm):
+    J = lstm.hidden_size
+    return _pairs(lstm, lambda l, s: _right(lstm, s),
+                  input_sizes=lambda l: lstm.input_size if l == 0 else J)
+
+
+@wrong("bidirectional_cells_from_torch", "same object", "TWO new")
+def pairs_one_cell_for_both_directions(lstm):
+    D, J = lstm.input_size, lstm.hidden_size
+    layers = []
+    for l in range(lstm.num_layers):
+        cell = LSTMCell(D if l == 0 else 2 * J, J).double()
+        with torch.no_grad():
+            for s in (f"_l{l}", f"_l{l}_reverse"):
+                U, W, b = _right(lstm, s)
+                cell.U.copy_(U)
+                cell.W.copy_(W)
+                cell.b.copy_(b)
+        layers.append((cell, cell))
+    return layers
+
+
+@wrong("bidirectional_cells_from_torch", "flat list", "fwd, bwd = layers[l]")
+def pairs_as_one_flat_list(lstm):
+    return [cell for pair in _pairs(lstm, lambda l, s: _right(lstm, s)) for cell in pair]
+
+
+@wrong("bidirectional_cells_from_torch", "float32", "lstm.weight_ih_l0.dtype")
+def pairs_left_in_float32(lstm):
+    return _pairs(lstm, lambda l, s: _right(lstm, s), dtype=torch.float32)
+
+
+@wrong("bidirectional_cells_from_torch", "AFTER the layer index", "weight_ih_l0_reverse")
+def pairs_with_the_suffix_in_the_wrong_place(lstm):
+    return _pairs(lstm, lambda l, s: _right(lstm, s.replace(f"_l{l}_reverse", f"_reverse_l{l}")))
+
+
+@wrong("bidirectional_cells_from_torch", "first layer's weights", "_l{l}")
+def pairs_all_from_layer_0(lstm):
+    return _pairs(lstm, lambda l, s: _right(lstm, s.replace(f"_l{l}", "_l0")))
+
+
+# --- Exercise 5: bidirectional_stack_forward --------------------------------------------------
+def _bi(layers, xs, states, layer_input=None, backward=None, finals=None):
+    """The usual loop, with one step replaced by a learner's mistake (defaults: right)."""
+    h_0, c_0 = states
+    inputs, hs, cs = xs, [], []
+    for l, (fwd, bwd) in enumerate(layers):
+        out_f, (h_f, c_f) = run_layer(fwd, inputs, (h_0[2 * l], c_0[2 * l]))
+        if backward is None:
+            out_b, (h_b, c_b) = run_layer(bwd, inputs.flip(1), (h_0[2 * l + 1], c_0[2 * l + 1]))
+            out_b = out_b.flip(1)
+        else:
+            out_b, (h_b, c_b) = backward(bwd, inputs, out_f, (h_0[2 * l + 1], c_0[2 * l + 1]))
+        inputs = (layer_input or (lambda f, b: torch.cat([f, b], dim=-1)))(out_f, out_b)
+        hs += [h_f, h_b]
+        cs += [c_f, c_b]
+    if finals:
+        return inputs, finals(hs, cs, inputs)
+    return inputs, (torch.stack(hs), torch.stack(cs))
+
+
+@wrong("bidirectional_stack_forward", "not flipped back", "out_b.flip(1)")
+def bi_backward_outputs_left_reversed(layers, xs, states):
+    return _bi(layers, xs, states,
+               backward=lambda bwd, x, out_f, s: run_layer(bwd, x.flip(1), s))   # no flip back
+
+
+@wrong("bidirectional_stack_forward", "left to right", "inputs.flip(1)")
+def bi_backward_never_reversed(layers, xs, states):
+    return _bi(layers, xs, states, backward=lambda bwd, x, out_f, s: run_layer(bwd, x, s))
+
+
+def _flip_batch(bwd, x, out_f, s):
+    out_b, final = run_layer(bwd, torch.flip(x, [0]), s)       # axis 0: the batch
+    return torch.flip(out_b, [0]), final
+
+
+@wrong("bidirectional_stack_forward", "axis 0, the batch", "flip(1)")
+def bi_flips_the_batch_axis(layers, xs, states):
+    return _bi(layers, xs, states, backward=_flip_batch)
+
+
+@wrong("bidirectional_stack_forward", "wrong order", "forward first")
+def bi_backward_half_first(layers, xs, states):
+    return _bi(layers, xs, states, layer_input=lambda f, b: torch.cat([b, f], dim=-1))
+
+
+@wrong("bidirectional_stack_forward", "2J", "not the forward half alone")
+def bi_next_layer_reads_the_forward_half(layers, xs, states):
+    h_0, c_0 = states
+    inputs, hs, cs, output = xs, [], [], None
+    for l, (fwd, bwd) in enumerate(layers):
+        out_f, (h_f, c_f) = run_layer(fwd, inputs, (h_0[2 * l], c_0[2 * l]))
+        out_b, (h_b, c_b) = run_layer(bwd, inputs.flip(1), (h_0[2 * l + 1], c_0[2 * l + 1]))
+        output = torch.cat([out_f, out_b.flip(1)], dim=-1)
+        inputs = out_f                                          # only the forward half goes up
+        hs += [h_f, h_b]
+        cs += [c_f, c_b]
+    return output, (torch.stack(hs), torch.stack(cs))
+
+
+def _reads_forward(bwd, x, out_f, s):
+    out_b, final = run_layer(bwd, out_f.flip(1), s)             # the forward outputs
+    return out_b.flip(1), final
+
+
+@wrong("bidirectional_stack_forward", "read the forward direction's outputs", "SAME input")
+def bi_backward_reads_the_forward_outputs(layers, xs, states):
+    return _bi(layers, xs, states, backward=_reads_forward)
+
+
+@wrong("bidirectional_stack_forward", "direction-major", "row `2 * l`")
+def bi_h_n_forward_rows_first(layers, xs, states):
+    return _bi(layers, xs, states, finals=lambda hs, cs, out: (
+        torch.stack(hs[0::2] + hs[1::2]), torch.stack(cs[0::2] + cs[1::2])))
+
+
+@wrong("bidirectional_stack_forward", "last time step", "output[:, 0, J:]")
+def bi_h_n_read_from_the_last_step(layers, xs, states):
+    J = layers[0][0].hidden_size
+    tops = []
+
+    def keep_outputs(f, b):
+        tops.append((f[:, -1], b[:, -1]))                       # the last step of each half
+        return torch.cat([f, b], dim=-1)
+    output, (_, c_n) = _bi(layers, xs, states, layer_input=keep_outputs)
+    h_n = torch.stack([h for pair in tops for h in pair])
+    assert h_n.shape[-1] == J
+    return output, (h_n, c_n)
+
+
+@wrong("bidirectional_stack_forward", "direction by direction", "2 * l + 1")
+def bi_states_read_direction_by_direction(layers, xs, states):
+    L = len(layers)
+    h_0, c_0 = states
+    inputs, hs, cs = xs, [], []
+    for l, (fwd, bwd) in enumerate(layers):
+        out_f, (h_f, c_f) = run_layer(fwd, inputs, (h_0[l], c_0[l]))
+        out_b, (h_b, c_b) = run_layer(bwd, inputs.flip(1), (h_0[L + l], c_0[L + l]))
+        inputs = torch.cat([out_f, out_b.flip(1)], dim=-1)
+        hs += [h_f, h_b]
+        cs += [c_f, c_b]
+    return inputs, (torch.stack(hs), torch.stack(cs))
+
+
+@wrong("bidirectional_stack_forward", "start from zeros", "2 * l")
+def bi_from_zero_states(layers, xs, states):
+    return _bi(layers, xs, tuple(torch.zeros_like(s) for s in states))
+
+
+@wrong("bidirectional_stack_forward", "given `xs`", "Only the first layer reads `xs`")
+def bi_every_layer_reads_xs(layers, xs, states):
+    h_0, c_0 = states
+    hs, cs, output = [], [], None
+    for l, (fwd, bwd) in enumerate(layers):
+        out_f, (h_f, c_f) = run_layer(fwd, xs, (h_0[2 * l], c_0[2 * l]))
+        out_b, (h_b, c_b) = run_layer(bwd, xs.flip(1), (h_0[2 * l + 1], c_0[2 * l + 1]))
+        output = torch.cat([out_f, out_b.flip(1)], dim=-1)
+        hs += [h_f, h_b]
+        cs += [c_f, c_b]
+    return output, (torch.stack(hs), torch.stack(cs))
+
+
+@wrong("bidirectional_stack_forward", "wrong way round", "fwd, bwd = layers[l]")
+def bi_pair_unpacked_backward_first(layers, xs, states):
+    return _bi([(b, f) for f, b in layers], xs, states)
+
+
+@wrong("bidirectional_stack_forward", "(h_n, c_n)")
+def bi_returns_h_n_only(layers, xs, states):
+    output, (h_n, c_n) = _bi(layers, xs, states)
+    return output, h_n

@@ -3,10 +3,11 @@
     from utils.checks.lab1 import check_rnn_cell_forward
     check_rnn_cell_forward(rnn_cell_forward)      # -> a green, grey or red box
 
-Every check runs the learner's function on the same five cases, generated from ONE spec
+Every check runs the learner's function on the same six cases, generated from ONE spec
 (``SIZES``): non-square sizes (D != J != K), a single step with one input (T = 1, D = 1),
 a square U (D = J, so a transposed U gives numbers instead of a shape error), large inputs
-(overflow), and a second non-square draw. All inputs are non-zero (h0 included), so every
+(overflow), a second non-square draw, and the first case's sizes again with new values (a
+function that caches a result or keeps state between calls fails there, and is told so). All inputs are non-zero (h0 included), so every
 term of every equation changes the result. Expected values come from ``utils.numpy_rnn``
 at check time; the known mistakes below are variants of it.
 """
@@ -15,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy_rnn
-from .core import Case, Check, Mistake, explain_by_row, rows_shape_hint
+from .core import Case, Check, HintedCheck, Mistake, explain_by_row, rows_shape_hint
+from .edges import with_edges
 
 # --- one spec for every case ------------------------------------------------------------------
 SIZES = (
@@ -26,6 +28,9 @@ SIZES = (
     dict(T=7, D=4, J=6, K=3, label="other non-square sizes"),
 )
 LARGE = 1000.0      # large enough that exp() overflows: e^1000 = inf in float64
+# A last case repeats the first one's sizes with new values: a function that caches its first
+# result, or keeps state between calls (a default argument `hs=[]`), gives itself away there.
+AGAIN = dict(SIZES[0], label="the sizes of case 1 again, new values")
 
 
 def fixture(rng: np.random.Generator, T: int, D: int, J: int, K: int, large: bool = False) -> dict:
@@ -53,7 +58,7 @@ def cases_for(names: list[str], letters: str, scale_large: str | None = None):
     """make_cases(rng) giving the arguments `names` of every case in SIZES."""
     def make_cases(rng: np.random.Generator) -> list[Case]:
         cases = []
-        for spec in SIZES:
+        for spec in (*SIZES, AGAIN):
             sizes = {k: spec[k] for k in "TDJK"}
             f = fixture(rng, **sizes, large=spec.get("large", False))
             if spec.get("large") and scale_large:       # e.g. large scores for the softmax
@@ -205,10 +210,14 @@ check_rnn_cell_forward = Check(
 
 
 # --- Exercise 2: unroll over a sequence -------------------------------------------------------
-check_rnn_forward = Check(
+ZEROS_HINT = (r"Cannot interpret .* as a data type|data type .* not understood",
+              "`np.zeros(T, J)` reads J as the dtype: the shape is ONE argument, a tuple, "
+              "`np.zeros((T, J))`.")
+
+check_rnn_forward = HintedCheck(
     "rnn_forward", reference_rnn_forward,
     cases_for(["xs", "h0", "U", "W", "b"], "TDJ"),
-    output_names="hs",
+    output_names="hs", hints=[ZEROS_HINT],
     depends_on=[check_rnn_cell_forward],
     shape_tip="`xs[t]` is (D,) and the state (J,); `hs` is (T, J): one row per step, "
               "`np.zeros((T, J))` with J = `len(h0)`.",
@@ -422,6 +431,6 @@ check_loss_and_gradients = Check(
     ],
 )
 
-CHECKS = {check.name: check for check in (
+CHECKS = {check.name: with_edges(check) for check in (
     check_rnn_cell_forward, check_rnn_forward, check_output_layer, check_rnn_cell_backward,
     check_bptt, check_loss_and_gradients)}

@@ -18,6 +18,13 @@ Five exercises: ``build_vocab``, ``sample_name``, ``clip_gradient_norm``, ``nove
   an exact string from a random draw;
 * ``clip_gradient_norm`` on fresh parameters with hand-made gradients, compared with
   ``utils.training.clip_by_norm`` and with known wrong variants.
+
+Edge inputs and result types: ``build_vocab`` is called five times in a row (a global list
+extended by each call is named); its ids may be Python or numpy integers, not floats.
+``novelty`` has a one-sample case and a last case with the lengths of the first and other
+names; it accepts any number (`/` gives a float; `//` is named). ``log_likelihood_per_char``
+must return a Python or numpy float (a 0-d torch tensor is named); its last case repeats the
+first with another model. Every check has a time limit (``utils/checks/edges.py``).
 """
 from __future__ import annotations
 
@@ -31,7 +38,8 @@ import torch
 from torch.nn import functional as F
 
 from .. import data, models, sampling, training
-from .core import Case, Check, CheckFailed, Mistake, Probe, PropertyCheck
+from .core import Case, Check, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck
+from .edges import again_with_new_values, with_edges
 
 P_MIN = 1e-6        # a frequency table less likely than this under the right answer fails it
 
@@ -125,10 +133,14 @@ def _examine_stoi(stoi: dict, itos: list, names: list) -> None:
     extra = [t for t in stoi if t not in itos]
     if extra:
         raise CheckFailed(f"`stoi` has keys that `itos` lacks: {_quote(extra[:4])}.")
-    bad = [t for t in itos if isinstance(stoi[t], bool) or not isinstance(stoi[t], int)]
+    # Ids are integers: Python ints or numpy integers (`np.arange` gives those); not floats.
+    bad = [t for t in itos
+           if isinstance(stoi[t], bool) or not isinstance(stoi[t], (int, np.integer))]
     if bad:
-        raise CheckFailed(f"`stoi[{bad[0]!r}]` is {stoi[bad[0]]!r}; ids are integers "
-                          "(the token's position in `itos`).")
+        value = stoi[bad[0]]
+        raise CheckFailed(f"`stoi[{bad[0]!r}]` is {value!r}, a {type(value).__name__}; ids are "
+                          "integers (the token's position in `itos`), used as indices: "
+                          "`{token: i for i, token in enumerate(itos)}`.")
     wrong = [(i, t) for i, t in enumerate(itos) if stoi[t] != i]
     if not wrong:
         return
@@ -145,7 +157,9 @@ def _examine_stoi(stoi: dict, itos: list, names: list) -> None:
                       f"{back!r}. `stoi` must be the inverse of `itos`.")
 
 
-def _vocab_probe(label: str, names: list) -> Probe:
+def _vocab_probe(label: str, names: list, seen: list) -> Probe:
+    """``seen``: the names of the probes before, shared, to recognise a vocabulary that keeps
+    the characters of earlier calls."""
     def run(call):
         given = list(names)
         got = call(given)
@@ -154,6 +168,15 @@ def _vocab_probe(label: str, names: list) -> Probe:
                               "`names.sort()`); the caller still needs them. Work on a copy, "
                               "or use `sorted(...)`, which returns a new list.")
         stoi, itos = _unpack_vocab(got)
+        earlier = set("".join(seen)) - set("".join(names))
+        seen.extend(names)
+        kept = [t for t in itos[4:] if t in earlier]
+        if kept:
+            raise CheckFailed(
+                f"`itos` holds {_quote(kept[:5])}, characters of the names of an EARLIER call, "
+                "not of these: your function extends a list that outlives the call (e.g. "
+                "`itos = SPECIALS` then `itos += chars` changes the global list `SPECIALS` "
+                "itself). Build a new list at every call: `itos = SPECIALS + chars`.")
         _examine_itos(itos, names)
         _examine_stoi(stoi, itos, names)
     return Probe(label, run)
@@ -162,12 +185,14 @@ def _vocab_probe(label: str, names: list) -> Probe:
 def _vocab_probes(rng) -> list[Probe]:
     course = data.shuffled(data.load_names(), seed=int(rng.integers(1000)))[:400]
     emma = ["emma", "olivia", "ava", "isabella", "sophia", "mia"]
+    seen: list = []
     return [
-        _vocab_probe("six names", emma),
-        _vocab_probe("hyphens, apostrophes and capitals", ["mary-jane", "o'neil", "Zoe", "jo"]),
-        _vocab_probe("one short name", ["bob"]),
-        _vocab_probe("the same six names in another order", emma[::-1]),
-        _vocab_probe("400 of the course's names", course),
+        _vocab_probe("six names", emma, seen),
+        _vocab_probe("hyphens, apostrophes and capitals", ["mary-jane", "o'neil", "Zoe", "jo"],
+                     seen),
+        _vocab_probe("one short name", ["bob"], seen),
+        _vocab_probe("the same six names in another order", emma[::-1], seen),
+        _vocab_probe("400 of the course's names", course, seen),
     ]
 
 
@@ -958,6 +983,9 @@ NOVELTY_CASES = [
      "samples that are parts of known names"),
     (["", "kim", "li"], ["kim", "liam", "noah"], "an empty name among the samples"),
     (["max", "max", "max"], ["max"], "every sample known"),
+    (["ada"], ["bea", "cy"], "one sample, a new name"),
+    (["mia", "leo", "mia", "ivy", "noa", "leo"], ["mia", "ivy", "sam", "ada", "eli"],
+     "the lengths of case 1 again, other names"),
 ]
 
 
@@ -966,6 +994,8 @@ def _novelty_cases(rng) -> list[Case]:
             for s, k, label in NOVELTY_CASES]
 
 
+# The answer is a number: a Python float (what `/` gives), an int (0 or 1 when right) or a
+# numpy number are all accepted; `//` (integer division) is named.
 check_novelty = Check(
     "novelty", reference_novelty, _novelty_cases, output_names="novelty",
     mistakes=[
@@ -983,6 +1013,9 @@ check_novelty = Check(
         Mistake("a sample counts as known when it is *part of* a known name (e.g. 'ann' in "
                 "'anna'): compare whole names, `name in set(known_names)`, not substrings.",
                 lambda s, k: sum(not any(x in n for n in k) for x in s) / len(s)),
+        Mistake("that is integer division: `//` rounds the fraction down to 0 (or 1). Divide "
+                "with `/`, which gives a float.",
+                lambda s, k: sum(x not in set(k) for x in s) // len(s)),
     ],
 )
 
@@ -1064,9 +1097,18 @@ def _likelihood_cases(rng) -> list[Case]:
             for i, (label, cell, hidden, embedding, names) in enumerate(specs)]
 
 
-check_log_likelihood_per_char = Check(
-    "log_likelihood_per_char", reference_log_likelihood_per_char, _likelihood_cases,
+# The answer is a Python float (or a numpy float); a 0-d torch tensor is named and rejected:
+# `total += picked.sum()` without `.item()` keeps every name's computation graph alive.
+TENSOR_RESULT = ("`log-likelihood per character` is an array of shape (); expected a single "
+                 "number. Sum it to one value, or use `float(...)`.")
+check_log_likelihood_per_char = HintedCheck(
+    "log_likelihood_per_char", reference_log_likelihood_per_char,
+    again_with_new_values(_likelihood_cases, "names of different lengths again, another model"),
     output_names="log-likelihood per character", rtol=1e-5, atol=1e-6,
+    renames={TENSOR_RESULT: "The result is a 0-d torch tensor; expected a single number, a "
+                            "Python float: "
+                            "`total.item()` or `float(total)` (and add up `picked.sum().item()`, "
+                            "so that no name's computation graph is kept alive)."},
     mistakes=[
         Mistake("the <EOS> at the end of each name is left out. The model also predicts where a "
                 "name ends: the targets are the characters *and* <EOS>, "
@@ -1088,6 +1130,9 @@ check_log_likelihood_per_char = Check(
     ],
 )
 
-CHECKS = {check.name: check for check in (
+with_edges(check_sample_name, time_limit_s=10.0,
+           slow_tip="The check draws about 3,000 names of at most 10 letters from tiny test "
+                    "models: a sampler should need well under a millisecond per letter.")
+CHECKS = {check.name: with_edges(check) for check in (
     check_build_vocab, check_sample_name, check_clip_gradient_norm, check_novelty,
     check_log_likelihood_per_char)}

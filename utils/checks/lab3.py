@@ -14,11 +14,24 @@ Five exercises. Four return values and are compared with a reference computed at
 * ``decay_factor`` on noisy geometric decays and on norms measured from a cell, against
   ``utils.gradients.fit_decay_rate`` (which leaves out the last step, distance 0).
 
-``train_recall`` trains a model, so it is judged by what it does (a ``PropertyCheck``): a spy
-records, at every ``optimizer.step()``, the gradients the optimizer is about to use next to
-the gradients ``loss.backward()`` produced, which shows whether clipping happened, kept the
-direction, and whether gradients leak from one step into the next. The loss must fall on an
-easy distance; a fixed generator must give the same losses.
+``train_recall`` trains a model, so it is judged by what it does (a ``PropertyCheck``). A spy
+(``GradientSpy`` with ``TaskSpy``) records every batch the task draws, every call of the model
+(its input, train or eval mode), and at every ``optimizer.step()`` the gradients the optimizer
+is about to use next to those ``loss.backward()`` produced and how many backward passes ran
+since the previous step. The first probe checks what the loop does: exactly one new batch
+``task.sample(32, distance, generator)`` per step, with the given distance and generator, fed
+to the model; zero_grad -> backward -> step (zero_grad after backward, step before backward,
+backward twice, no zero_grad are each named); train mode. Then the loss must fall on an easy
+distance, a fixed generator must give the same losses, and clipping must shorten the gradient
+to the threshold and keep its direction. When the loop calls the learner's own
+``clip_by_norm`` and that one fails its check, that is said first, before any training.
+
+Edge inputs: all-zero gradients (norm 0: unchanged, no NaN) and integer thresholds for the
+clipping; one sequence (B=1) for the gradient norms; and in every value check a last case with
+the first case's sizes and new values (a cached result or state kept between calls is named;
+see ``utils/checks/edges.py``, which also bounds every check's time).
+Results: the clipped gradients must be float arrays; ``decay_factor`` a number (a Python or
+numpy float, or a 0-d numpy array).
 """
 from __future__ import annotations
 
@@ -34,6 +47,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from .. import gradients, models, tasks
 from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
                    call_learner, code_names, random_cell, random_inputs)
+from .edges import again_with_new_values, with_edges
 
 
 # --- Exercises 1 and 2: clipping --------------------------------------------------------------
@@ -64,12 +78,12 @@ def _as_tuple(clip):
 
 
 def _gradient_list(rng, norms) -> list[np.ndarray]:
-    """Arrays of the shapes (4, 3), (3,), (2, 2, 2), ... with the given norms."""
+    """Arrays of the shapes (4, 3), (3,), (2, 2, 2), ... with the given norms (0: all zeros)."""
     shapes = [(4, 3), (3,), (2, 2, 2), (5,)]
     out = []
     for shape, norm in zip(shapes, norms):
         g = rng.normal(size=shape)
-        out.append(g * norm / np.linalg.norm(g))
+        out.append(g * norm / np.linalg.norm(g) if norm else np.zeros(shape))
     return out
 
 
@@ -79,6 +93,7 @@ def _value_cases(rng) -> list[Case]:
         ((0.4, 0.3, 0.5), 5.0, "every entry already inside [-max_value, max_value]"),
         ((9.0,), 2.0, "one array"),
         ((30.0, 20.0), 3.0, "a large gradient, max_value 3"),
+        ((0.0, 0.0), 1, "all-zero gradients, an integer max_value"),
     ]
     cases = []
     for norms, limit, label in specs:
@@ -93,6 +108,7 @@ def _norm_cases(rng) -> list[Case]:
         ((0.9, 0.9, 0.9), 1.2, "each array below max_norm, all together above it"),
         ((0.5, 6.0), 1.5, "a small first array and a large second one"),
         ((5.0,), 3.0, "one array"),
+        ((0.0, 0.0, 0.0), 2, "all-zero gradients (norm 0), an integer max_norm"),
     ]
     return [Case({"grads": _gradient_list(rng, norms), "max_norm": limit}, {}, label)
             for norms, limit, label in specs]
@@ -150,7 +166,7 @@ class ClipCheck(HintedCheck):
 
 
 check_clip_by_value = ClipCheck(
-    "clip_by_value", reference_clip_by_value, _value_cases,
+    "clip_by_value", reference_clip_by_value, again_with_new_values(_value_cases),
     mistakes=[
         Mistake("only the positive side is clipped. Entries below -max_value must become "
                 "-max_value too: `np.clip(g, -max_value, max_value)`.",
@@ -177,8 +193,13 @@ check_clip_by_value = ClipCheck(
     ],
 )
 
+ZERO_NORM_TIP = ("All-zero gradients have norm 0: a division by that norm gives 0 / 0 = NaN. "
+                 "A norm of 0 is never above max_norm, so such gradients come back unchanged: "
+                 "divide only when norm > max_norm.")
+
 check_clip_by_norm = ClipCheck(
-    "clip_by_norm", reference_clip_by_norm, _norm_cases, list_tip=NORM_LIST_TIP,
+    "clip_by_norm", reference_clip_by_norm, again_with_new_values(_norm_cases),
+    list_tip=NORM_LIST_TIP, nan_tip=ZERO_NORM_TIP,
     mistakes=[
         Mistake("each entry was clamped into [-max_norm, max_norm]: that is clipping by *value*, "
                 "which changes the direction. Clipping by norm scales every array by the same "
@@ -227,6 +248,7 @@ CELL_SPECS = (  # kind, B, T, D, J, spectral radius of W (None: the cell's own i
     ("gru", 3, 5, 4, 6, None, "a GRU cell"),
     ("lstm", 3, 6, 2, 4, None, "an LSTM cell, whose state is the pair (h, c)"),
     ("rnn", 5, 12, 3, 8, 1.5, "an RNN cell with a large W (spectral radius 1.5), T=12"),
+    ("gru", 1, 4, 2, 3, None, "one sequence (B=1)"),
 )
 
 
@@ -320,7 +342,7 @@ def _none_grad_hint(fn) -> str:
 
 
 check_hidden_gradient_norms = HintedCheck(
-    "hidden_gradient_norms", reference_hidden_gradient_norms, _cell_cases,
+    "hidden_gradient_norms", reference_hidden_gradient_norms, again_with_new_values(_cell_cases),
     output_names="norms",
     shape_hint=_norms_shape_hint,
     shape_tip="`xs` is (B, T, D); `xs[:, t]` is step t of every sequence, (B, D), and each h_t "
@@ -335,6 +357,9 @@ check_hidden_gradient_norms = HintedCheck(
                                                       "loop, on the loss of the last state."),
         (r"numpy\(\) on Tensor that requires grad", "Turn each norm into a number with "
                                                      "`.item()` (or `float(...)`)."),
+        (r"[Dd]imension out of range", "With one sequence (B = 1), `.squeeze()` drops the batch "
+                                       "axis too, and `dim=1` no longer exists. Keep `h.grad` "
+                                       "(B, J) as it is: `h.grad.norm(dim=1).mean()`."),
     ],
     mistakes=[
         Mistake("these are the norms of the hidden states h_t, not of their gradients dL/dh_t "
@@ -421,7 +446,8 @@ def _mean_ratio(norms):
 
 
 check_decay_factor = HintedCheck(
-    "decay_factor", reference_decay_factor, _decay_cases,
+    "decay_factor", reference_decay_factor,
+    again_with_new_values(_decay_cases, "noisy shrinking norms again (T=12), new values"),
     output_names="factor",
     rtol=1e-6, atol=1e-10,
     in_place_tip="Leave `norms` as it is: `norms.sort()`, `norms[...] = ...` or `norms *= ...` "
@@ -431,6 +457,12 @@ check_decay_factor = HintedCheck(
             "something else (the distances, a difference)?",
     hints=[(r"LinAlgError|SVD did not converge", "The fit got NaN or inf: is a norm 0 "
                                                  "(log 0 = -inf), or the last step included?")],
+    structure_hints=[(r"is an array of shape|is a torch.Tensor|is a (list|tuple)",
+                      "Return the one number q = exp(slope): `float(np.exp(slope))`. A Python "
+                      "float, a numpy float and a 0-d numpy array are all accepted; "
+                      "`np.polyfit` returns two numbers, `[slope, intercept]`, so pick the "
+                      "slope first.")],
+    renames={" Sum it to one value, or use `float(...)`.": ""},   # core's advice; not here
     mistakes=[
         Mistake("the line was fitted through the norms themselves. Fit it through their "
                 "logarithms: a geometric decay, norm ∝ factor**distance, is a straight line in "
@@ -492,22 +524,28 @@ PROBE_TASK = dict(n_keys=3, n_distractors=4)
 
 class GradientSpy:
     """Watches one model's training: for every ``optimizer.step()``, the gradients the optimizer
-    is about to apply next to those the latest ``loss.backward()`` produced.
+    is about to apply next to those the latest ``loss.backward()`` produced, how many backward
+    passes ran since the previous step, and, in ``events``, every batch the task drew, every
+    call of the model (its input, train or eval mode) and every step, in order.
 
     Use as a context manager; the hooks are removed on exit.
     """
 
     def __init__(self, model: torch.nn.Module):
+        self.model = model
         self.params = list(model.parameters())
         self.ids = {id(p) for p in self.params}
         self.raw: dict[int, torch.Tensor] = {}
+        self.backwards: dict[int, int] = {}          # backward passes per parameter, this step
         self.updates: list[dict] = []
+        self.events: list[tuple] = []
         self.handles = []
 
     def __enter__(self):
         for p in self.params:
             self.handles.append(p.register_hook(self._remember(p)))
         self.handles.append(register_optimizer_step_pre_hook(self._on_step))
+        self.handles.append(self.model.register_forward_pre_hook(self._on_forward))
         return self
 
     def __exit__(self, *exc):
@@ -517,15 +555,31 @@ class GradientSpy:
     def _remember(self, p):
         def hook(grad):
             self.raw[id(p)] = grad.detach().clone()
+            self.backwards[id(p)] = self.backwards.get(id(p), 0) + 1
         return hook
+
+    def _on_forward(self, module, args):
+        if not torch.is_grad_enabled():
+            return                                   # an evaluation, not a training step
+        ids = args[0] if args else None
+        self.events.append(("forward", ids.detach().clone() if torch.is_tensor(ids) else None,
+                            module.training))
+
+    def on_sample(self, n, distance, generator, ids):
+        if torch.is_grad_enabled():                  # batches for an evaluation don't count
+            self.events.append(("sample", n, distance, generator, ids.clone()))
 
     def _on_step(self, optimizer, args, kwargs):
         params = [p for group in optimizer.param_groups for p in group["params"]]
         if not any(id(p) in self.ids for p in params):
             return                                   # some other model's optimizer
-        used = [p for p in self.params if p.grad is not None and id(p) in self.raw]
+        backwards, self.backwards = max(self.backwards.values(), default=0), {}
+        has_grad = [p for p in self.params if p.grad is not None]
+        used = [p for p in has_grad if id(p) in self.raw]
         raw = torch.cat([self.raw[id(p)].flatten() for p in used]) if used else torch.zeros(1)
         applied = torch.cat([p.grad.detach().flatten() for p in used]) if used else torch.zeros(1)
+        fresh = torch.cat([self.raw[id(p)].flatten() for p in self.params
+                           if id(p) in self.raw]) if self.raw else torch.zeros(1)
         cosine = float(F.cosine_similarity(raw.double(), applied.double(), dim=0))
         self.updates.append({
             "optimizer": type(optimizer).__name__, "lr": optimizer.param_groups[0].get("lr"),
@@ -533,7 +587,25 @@ class GradientSpy:
             "raw_norm": float(raw.double().norm()), "applied_norm": float(applied.double().norm()),
             "cosine": cosine,
             "same": bool(torch.allclose(raw, applied, rtol=1e-5, atol=1e-7)),
+            "backwards": backwards, "produced_norm": float(fresh.double().norm()),
+            "grads_left": len(has_grad),
         })
+        self.events.append(("step", len(self.updates) - 1))
+
+
+class TaskSpy:
+    """Stands in for the task: draws the same batches, and tells the spy about every draw."""
+
+    def __init__(self, task, spy: GradientSpy):
+        self._task, self._spy = task, spy
+
+    def __getattr__(self, name):
+        return getattr(self._task, name)
+
+    def sample(self, n, distance, generator=None):
+        ids, labels = self._task.sample(n, distance, generator)
+        self._spy.on_sample(n, distance, generator, ids)
+        return ids, labels
 
 
 def _probe_model(seed: int):
@@ -594,13 +666,111 @@ def _check_steps(updates: list[dict], steps: int, lr: float) -> None:
 
 
 def _run_training(call, seed: int, steps: int, clip, lr: float = 0.5, distance: int = 1,
-                  generator_seed: int = 0):
-    """Train a fresh probe model; return (losses, updates seen by the spy)."""
+                  generator_seed: int = 0, spied=False):
+    """Train a fresh probe model; return (losses, updates seen by the spy), and with
+    ``spied`` also the spy and the generator passed in."""
     model, task = _probe_model(seed)
     generator = torch.Generator().manual_seed(generator_seed)
     with torch.random.fork_rng(devices=[]), GradientSpy(model) as spy:
-        got = call(model, task, distance, steps, clip, lr, generator)
+        got = call(model, TaskSpy(task, spy), distance, steps, clip, lr, generator)
+    if spied:
+        return _losses(got, steps), spy, generator
     return _losses(got, steps), spy.updates
+
+
+BATCH = "`ids, labels = task.sample(32, distance, generator)`"
+ORDER = ("`optimizer.zero_grad()`, then `loss.backward()`, then (clipping and) "
+         "`optimizer.step()`")
+
+
+def _examine_batches(spy: GradientSpy, steps: int, distance: int, generator) -> None:
+    """One new batch of 32 per step, drawn with the given distance and generator, and fed to
+    the model at that step."""
+    samples = [e for e in spy.events if e[0] == "sample"]
+    if not samples:
+        raise CheckFailed(f"`task.sample` was never called: draw a new batch at every step, "
+                          f"{BATCH}.")
+    _, n, d, g, _ = samples[0]
+    if n != 32:
+        raise CheckFailed(f"The batches hold {n} sequences; the exercise asks for 32 at every "
+                          f"step: {BATCH}.")
+    if d != distance:
+        raise CheckFailed(f"The batches were drawn at distance {d!r}, but `distance` was "
+                          f"{distance}: use the argument, {BATCH}.")
+    if g is not generator:
+        what = "no generator" if g is None else "another generator"
+        raise CheckFailed(f"The batches were drawn with {what}, not with the `generator` "
+                          f"passed in, so a run can't be reproduced from its seed: {BATCH}.")
+    if len(samples) == 1 and steps > 1:
+        raise CheckFailed(f"One batch was drawn for all {steps} steps: the loop trains on the "
+                          f"same 32 sequences again and again. Draw a new batch inside the "
+                          f"loop, at every step: {BATCH}.")
+    if len(samples) != steps:
+        raise CheckFailed(f"{len(samples)} batches were drawn for {steps} steps: draw exactly "
+                          f"one per step, {BATCH}, and train on it.")
+    if all(torch.equal(samples[0][4], e[4]) for e in samples[1:]):
+        raise CheckFailed("Every step drew the very same batch: the generator was re-seeded (or "
+                          "re-created) inside the loop. Seed it once, outside, and let "
+                          f"{BATCH} carry its random state from step to step.")
+    latest, fed = None, []
+    for event in spy.events:
+        if event[0] == "sample":
+            latest = event[4]
+        elif event[0] == "forward" and event[1] is not None and latest is not None:
+            fed.append(torch.equal(event[1].cpu(), latest))
+    if fed and not all(fed):
+        raise CheckFailed("The model was called on something other than the batch just drawn: "
+                          "compute the loss on this step's `ids`, "
+                          "`F.cross_entropy(model(ids), labels)`.")
+
+
+def _examine_order(spy: GradientSpy) -> None:
+    """zero_grad -> backward -> step at every step, and the model in train mode."""
+    for number, u in enumerate(spy.updates, 1):
+        where = f"At step {number}"
+        if u["backwards"] == 0:
+            raise CheckFailed(
+                f"{where}, `optimizer.step()` ran before any `loss.backward()` of that step, so it "
+                "updated with no gradient (or with the previous step's): call `loss.backward()` "
+                f"BEFORE `optimizer.step()`. The order is {ORDER}.")
+        if u["backwards"] > 1:
+            raise CheckFailed(
+                f"{where}, `loss.backward()` ran {u['backwards']} times before `optimizer.step()`, "
+                "so the gradients were added up twice: call it once per step. The order is "
+                f"{ORDER}.")
+        if u["produced_norm"] > 0 and u["applied_norm"] == 0:
+            raise CheckFailed(
+                f"{where}, the gradients were zero when `optimizer.step()` ran, although "
+                "`loss.backward()` had just computed them: `zero_grad()` came AFTER "
+                "`loss.backward()` and wiped them, so every update is zero and nothing is "
+                f"learned. The order is {ORDER}.")
+        if not u["same"] and u["applied_norm"] > u["raw_norm"] * (1 + 1e-4):
+            raise CheckFailed(
+                f"{where}, the optimizer used gradients larger than those of the step's own "
+                "loss: the gradients pile up from step to step. Call `optimizer.zero_grad()` "
+                f"before every `loss.backward()`. The order is {ORDER}.")
+    modes = [e[2] for e in spy.events if e[0] == "forward"]
+    if modes and not all(modes):
+        cause = ("something in the loop called `model.eval()` (an evaluation?) and never "
+                 "`model.train()` again")
+        raise CheckFailed(
+            f"The model was in eval mode for {modes.count(False)} of its {len(modes)} training "
+            f"calls: {cause}. Train in train mode: dropout and batch norm behave differently in "
+            "eval mode. Call `model.train()` before the training steps.")
+
+
+def _probe_what_the_loop_does(seed: int) -> Probe:
+    steps, lr, distance = 6, 0.5, 3
+
+    def run(call):
+        _, spy, generator = _run_training(call, seed, steps, clip=None, lr=lr, distance=distance,
+                                          generator_seed=3, spied=True)
+        _examine_batches(spy, steps, distance, generator)
+        _check_steps(spy.updates, steps, lr)
+        _examine_order(spy)
+    return Probe(f"what the loop does ({steps} steps, distance {distance}): one new batch "
+                 f"`task.sample(32, distance, generator)` per step, zero_grad -> backward -> "
+                 "step, train mode", run)
 
 
 def _probe_loss_falls(seed: int) -> Probe:
@@ -683,6 +853,7 @@ def _probe_clipping(seed: int, clip: float, label: str) -> Probe:
 def _train_probes(rng) -> list[Probe]:
     seed = int(rng.integers(1000))
     return [
+        _probe_what_the_loop_does(seed),
         _probe_loss_falls(seed),
         _probe_generator(seed),
         _probe_clipping(seed, 0.05, "clip=0.05 (below every gradient norm): clipped to norm "
@@ -702,13 +873,18 @@ TRAIN_HINTS = [
     (r"Expected .*Long|expected scalar type Long|Float.*Long", "The labels are class indices "
                                                               "(integers): "
                                                               "`F.cross_entropy(logits, labels)`."),
+    (r"backward through the graph a second time", "Call `loss.backward()` once per step, on "
+                                                  "that step's loss. The order is " + ORDER + "."),
 ]
+
 
 check_train_recall = PropertyCheck(
     "train_recall", reference_train_recall,
     ["model", "task", "distance", "steps", "clip", "lr", "generator"],
     _train_probes, depends_on=[check_clip_by_norm], error_hints=TRAIN_HINTS)
 
-CHECKS = {check.name: check for check in (
+with_edges(check_train_recall, time_limit_s=10.0,
+           slow_tip="Each of the check's trainings is only 5 to 60 steps of a tiny model.")
+CHECKS = {check.name: with_edges(check) for check in (
     check_clip_by_value, check_clip_by_norm, check_hidden_gradient_norms, check_decay_factor,
     check_train_recall)}

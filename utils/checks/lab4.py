@@ -24,6 +24,9 @@ state, each of the nine weight arrays and the biases (b_hc included), so every t
 equation changes the result. tests/test_lab4_checks.py shows that the references equal
 ``utils.cells`` and, chained, ``torch.nn.GRU``. The converter runs on float64 ``torch.nn.GRU``
 modules whose weights and BOTH biases are drawn non-zero, D != J, D = J and a two-layer module.
+Every check ends with a case of the first case's sizes and new values: a result cached from
+an earlier call, or state kept between calls (a default argument `cs=[]`), is named there
+(``utils/checks/edges.py``, which also bounds every check's time).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ import numpy as np
 from .core import (Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
                    explain_by_row, fixture_cases, gate_weights, rows_shape_hint,
                    torch_layout_mistakes, values_match, weight_mix_ups)
+from .edges import again_with_new_values, with_edges
+from .lab1 import ZEROS_HINT
 
 SIMPLE_PARAMS = ("U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
 GRU_PARAMS = ("U_r", "W_r", "b_r", "U_u", "W_u", "b_u", "U_c", "W_c", "b_c")
@@ -290,7 +295,8 @@ def _simple(*a, **switches):
 
 check_simplified_gru_step = HintedCheck(
     "simplified_gru_step", reference_simplified_gru_step,
-    fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "simple"}, "DJ"),
+    again_with_new_values(
+        fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "simple"}, "DJ")),
     output_names=("c_t", "gate_u"),
     shape_tip=SHAPE_TIP, nan_tip=NAN_TIP, in_place_tip=IN_PLACE_TIP,
     hints=[(r"KeyError: 'U_r'|KeyError: 'W_r'|KeyError: 'b_r'",
@@ -306,7 +312,8 @@ check_simplified_gru_step = HintedCheck(
 # --- Exercise 2: the full GRU -------------------------------------------------------------------
 check_gru_step = HintedCheck(
     "gru_step", reference_gru_step,
-    fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "full"}, "DJ"),
+    again_with_new_values(
+        fixture_cases(fixture, {"x_t": "x_t", "c_prev": "c_prev", "params": "full"}, "DJ")),
     output_names=("c_t", "gate_u"),
     shape_tip=SHAPE_TIP, nan_tip=NAN_TIP, in_place_tip=IN_PLACE_TIP,
     hints=[(r"KeyError", _key_hint(GRU_PARAMS))],
@@ -479,7 +486,8 @@ def _forward(**switches):
 
 check_gru_forward_reset_after = HintedCheck(
     "gru_forward_reset_after", reference_gru_forward_reset_after,
-    fixture_cases(fixture, {"xs": "xs", "c0": "c0", "params": "after"}, "TDJ"),
+    again_with_new_values(fixture_cases(fixture, {"xs": "xs", "c0": "c0", "params": "after"},
+                                        "TDJ")),
     output_names=("cs", "gates_u"),
     shape_tip="`xs[t]` is (D,), the state (J,); `cs` and `gates_u` are (T, J): one row per "
               "step, e.g. `np.zeros((T, J))` with J = `len(c0)`. " + SHAPE_TIP,
@@ -498,7 +506,7 @@ check_gru_forward_reset_after = HintedCheck(
                  "`c[:] = ...` writes into `c0` itself. Build a new array at each step: "
                  "`c = gate_u * c_tilde + (1 - gate_u) * c`.",
     hints=[(r"KeyError", _key_hint(AFTER_PARAMS) + " 'b_hc' is the bias inside the reset "
-                         "product.")],
+                         "product."), ZEROS_HINT],
     mistakes=[
         Mistake("the relevance gate is applied BEFORE the product, as in Exercise 2 (Cho et "
                 "al.): W_c (Γr ⊙ c_prev). PyTorch's form gates the result: "
@@ -549,6 +557,9 @@ check_gru_forward_reset_after = HintedCheck(
     ],
 )
 
-CHECKS = {check.name: check for check in (
+# The converter's cases come from core.conversion_check: add the repeated case here.
+check_params_from_torch_gru.make_cases = again_with_new_values(
+    check_params_from_torch_gru.make_cases, "non-square sizes again, another module")
+CHECKS = {check.name: with_edges(check) for check in (
     check_simplified_gru_step, check_gru_step, check_params_from_torch_gru,
     check_gru_forward_reset_after)}

@@ -3,7 +3,7 @@
     from utils.checks.lab5 import check_lstm_cell_forward
     check_lstm_cell_forward(lstm_cell_forward)      # -> a green, grey or red box
 
-Five exercises, each compared with a reference computed at check time:
+Six exercises; the first five are compared with a reference computed at check time:
 
 * ``lstm_cell_forward`` and ``lstm_forward`` run on five cases generated from ONE spec
   (``core.CELL_SIZES``): non-square sizes (D != J), one step with one input (T = 1, D = 1),
@@ -27,16 +27,31 @@ Five exercises, each compared with a reference computed at check time:
 * ``char_lstm_step`` (embedding row, the cell, the output layer) on vocabularies of
   several sizes, including K = J (a transposed V gives numbers) and K = D (a column of the
   embedding gives numbers).
+
+``set_forget_bias`` changes a torch.nn.LSTM in place, so it is judged by what it does (a
+``PropertyCheck``): LSTMs of one to three layers, bidirectional or not, float64 and float32,
+whose two biases are drawn at random beforehand (so "only bias_ih set" is off by the old
+bias_hh), values 1.0, 3 (an int), -2.0, 0 and 2.5, repeated calls on one LSTM, and an LSTM
+built with bias=False (a ValueError). After each call: the parameters are the same objects
+(an optimizer made before holds them), still require gradients, keep their dtype, the
+weights are unchanged, every forget gate's bias_ih + bias_hh equals the value and the other
+blocks are unchanged, and the lstm is returned. Wrong biases are compared with a table of
+named mistakes (wrong block, one bias only, both set, +=, only layer 0, no _reverse, the
+input size for J, the whole vector), each a small variant of the reference.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
+import torch
 
-from .core import (CELL_SIZES, Case, HintedCheck, Mistake, block_order_mistakes, conversion_check,
-                   explain_by_row, fixture_cases, gate_weights, rows_shape_hint,
-                   torch_layout_mistakes, values_match, weight_mix_ups)
+from .core import (CELL_SIZES, Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
+                   block_order_mistakes, conversion_check, explain_by_row, fixture_cases,
+                   gate_weights, random_torch_module, rows_shape_hint, torch_layout_mistakes,
+                   values_match, weight_mix_ups)
+from .edges import with_edges
 
 GATES = ("f", "i", "o", "c")           # forget, input (write), output (read) gate; candidate c̃
 TORCH_ORDER = ("i", "f", "c", "o")     # PyTorch's row blocks i, f, g, o (its g is our c̃)
@@ -644,6 +659,316 @@ check_char_lstm_step = HintedCheck(
     ],
 )
 
-CHECKS = {check.name: check for check in (
+# --- Exercise 6: the forget-gate bias of a torch.nn.LSTM --------------------------------------
+FORGET_BLOCK = 1      # PyTorch's row blocks i, f, g, o: the forget gate's rows are J:2J
+BLOCK_NAMES = ("the input gate i", "the forget gate f", "the candidate g", "the output gate o")
+NO_BIAS = ("this LSTM has no biases (it was built with bias=False), so there is no forget-gate "
+           "bias to set")
+SUM_ATOL = {torch.float64: 1e-9, torch.float32: 1e-5}   # bias_ih + bias_hh may be rounded
+
+
+def lstm_directions(lstm) -> list[tuple[int, str]]:
+    """(layer, suffix) of every layer and direction: (0, ""), (0, "_reverse"), (1, ""), ..."""
+    suffixes = ("", "_reverse") if lstm.bidirectional else ("",)
+    return [(k, s) for k in range(lstm.num_layers) for s in suffixes]
+
+
+def _direction_text(k: int, suffix: str) -> str:
+    return f"layer {k}" + (", backward direction" if suffix else "")
+
+
+def _set_variant(lstm, value, *, block=FORGET_BLOCK, ih="value", hh="zero",
+                 first_layer_only=False, forward_only=False, size="hidden", whole=False):
+    """Set the forget-gate bias of every layer and direction; with the default arguments the
+    right way (the reference), else with one mistake switched on.
+
+    ih, hh: what the chosen rows of bias_ih / bias_hh become: "value", "zero", "add"
+    (+= value) or "keep" (left alone)."""
+    if not lstm.bias:
+        raise ValueError(NO_BIAS)
+    J = lstm.hidden_size if size == "hidden" else lstm.input_size
+    rows = slice(None) if whole else slice(block * J, (block + 1) * J)
+    with torch.no_grad():
+        for k, suffix in lstm_directions(lstm):
+            if (first_layer_only and k > 0) or (forward_only and suffix):
+                continue
+            for name, how in (("bias_ih", ih), ("bias_hh", hh)):
+                bias = getattr(lstm, f"{name}_l{k}{suffix}")
+                if how == "value":
+                    bias[rows] = value
+                elif how == "zero":
+                    bias[rows] = 0.0
+                elif how == "add":
+                    bias[rows] += value
+    return lstm
+
+
+def reference_set_forget_bias(lstm, value):
+    """b_f = value in every layer and direction of a torch.nn.LSTM, in place: rows J:2J of
+    bias_ih_l{k}(_reverse) become value and those of bias_hh_l{k}(_reverse) 0 (only their sum
+    counts). Returns the lstm; ValueError for an LSTM built with bias=False."""
+    return _set_variant(lstm, value)
+
+
+def _set_wrong(text: str, **mistake) -> Mistake:
+    """A named mistake of set_forget_bias: the reference with ``mistake`` switched on."""
+    return Mistake(text, lambda lstm, value: _set_variant(lstm, value, **mistake))
+
+
+SUM = "The forget gate's bias is the SUM of the two blocks, `bias_ih[J:2J] + bias_hh[J:2J]`"
+ROWS = {0: "0:J", 2: "2J:3J", 3: "3J:4J"}
+SET_FORGET_BIAS_MISTAKES = [
+    *[_set_wrong(f"the value went into rows {ROWS[m]}, the block of {BLOCK_NAMES[m]}. PyTorch "
+                 "stacks the blocks as i, f, g, o, so the forget gate's rows are J:2J (block 1), "
+                 "in `bias_ih` and in `bias_hh`.", block=m) for m in ROWS],
+    _set_wrong(f"only `bias_ih` was set. {SUM}, so it became value + the old `bias_hh` block. "
+               "Set the block of `bias_hh` to 0 as well.", hh="keep"),
+    _set_wrong(f"only `bias_hh` was set. {SUM}, so it became the old `bias_ih` block + value. Set "
+               "the block of `bias_ih` to value and that of `bias_hh` to 0.",
+               ih="keep", hh="value"),
+    _set_wrong(f"both biases were set to value. {SUM}, so it became 2 × value. Set one of them to "
+               "value and the other to 0.", hh="value"),
+    _set_wrong("value was added to the old bias (`+=`) instead of replacing it: the forget gate's "
+               "bias must BECOME value, whatever it was before. Set the block of `bias_ih` to "
+               "value and that of `bias_hh` to 0.", ih="add", hh="keep"),
+    _set_wrong("only layer 0 was set. A stacked LSTM has biases in every layer, `bias_ih_l0`, "
+               "`bias_ih_l1`, ..., and each layer has its own forget gates: loop over "
+               "`range(lstm.num_layers)`.", first_layer_only=True),
+    _set_wrong("the backward direction was left out. A bidirectional LSTM has a second pair of "
+               "biases in every layer, `bias_ih_l0_reverse` and `bias_hh_l0_reverse`, whose "
+               "forget gates need the value too (when `lstm.bidirectional` is True).",
+               forward_only=True),
+    _set_wrong("the blocks were cut with the input size D (`lstm.input_size`); every block has J "
+               "rows, the HIDDEN size: `J = lstm.hidden_size`.", size="input"),
+    _set_wrong("the whole bias vector was set, all four blocks; only the forget gate's block, "
+               "rows J:2J, may change: the input gate, the candidate and the output gate keep "
+               "their biases.", whole=True),
+    _set_wrong("the whole of `bias_ih` was set to value, all four blocks, and `bias_hh` left as "
+               f"it was. Only rows J:2J may change, and {SUM[0].lower() + SUM[1:]}: set "
+               "`bias_ih[J:2J]` to value and `bias_hh[J:2J]` to 0.", whole=True, hh="keep"),
+]
+
+
+def _params_equal(a, b, atol: float = 0.0) -> bool:
+    """Every parameter of two modules with the same names: equal values (within atol)."""
+    pa, pb = dict(a.named_parameters()), dict(b.named_parameters())
+    return pa.keys() == pb.keys() and all(
+        pa[n].shape == pb[n].shape
+        and torch.allclose(pa[n].detach().double(), pb[n].detach().double(), rtol=0.0, atol=atol)
+        for n in pa)
+
+
+def _bias_problems(lstm, before, value) -> list[str]:
+    """What is wrong with the biases of ``lstm`` (``before``: a copy taken before the call)."""
+    J, problems = lstm.hidden_size, []
+    forget = slice(FORGET_BLOCK * J, (FORGET_BLOCK + 1) * J)
+    for k, suffix in lstm_directions(lstm):
+        ih, hh = (getattr(lstm, f"{n}_l{k}{suffix}").detach().double()
+                  for n in ("bias_ih", "bias_hh"))
+        total = ih[forget] + hh[forget]
+        where = _direction_text(k, suffix)
+        if not torch.allclose(total, torch.full_like(total, float(value)), rtol=0.0,
+                              atol=_tolerance(lstm)):
+            problems.append(f"in {where} the sum `bias_ih_l{k}{suffix}[J:2J] + "
+                            f"bias_hh_l{k}{suffix}[J:2J]` starts {_first(total)}, not {value}")
+        for name, now in (("bias_ih", ih), ("bias_hh", hh)):
+            old = getattr(before, f"{name}_l{k}{suffix}").detach().double()
+            changed = [BLOCK_NAMES[m] for m in range(4) if m != FORGET_BLOCK
+                       and not torch.equal(now[m * J:(m + 1) * J], old[m * J:(m + 1) * J])]
+            if changed:
+                problems.append(f"`{name}_l{k}{suffix}` changed outside rows J:2J, in the "
+                                f"block(s) of {', '.join(changed)}")
+    return problems
+
+
+def _tolerance(lstm) -> float:
+    return SUM_ATOL.get(next(lstm.parameters()).dtype, 1e-5)
+
+
+def _first(values) -> str:
+    shown = ", ".join(f"{float(v):.4g}" for v in values[:3])
+    return f"({shown}{', ...' if len(values) > 3 else ''})"
+
+
+def _names(names: list[str]) -> str:
+    """`a`, `b` and `c`."""
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _described(x) -> str:
+    if x is None:
+        return "None"
+    return f"a {type(x).__name__}"
+
+
+def _judge(call, lstm, value) -> None:
+    """Call the learner's function on ``lstm`` and say what, if anything, is wrong."""
+    before = copy.deepcopy(lstm)
+    objects = dict(lstm.named_parameters())       # what an optimizer made before would hold
+    got = call(lstm, value)
+    now = dict(lstm.named_parameters())
+    for name, p in objects.items():
+        if now.get(name) is not p:
+            raise CheckFailed(
+                f"`{name}` is a new object, not the Parameter the LSTM had: an optimizer created "
+                "before the call (`torch.optim.Adam(model.parameters())`) still holds the old one "
+                "and would go on training it, while the LSTM computes with the new one. Change "
+                "the values in place, inside `with torch.no_grad():`, e.g. "
+                f"`lstm.{name}[J:2 * J] = value`.")
+        old = getattr(before, name)
+        if p.dtype != old.dtype or p.shape != old.shape:
+            raise CheckFailed(f"`{name}` is now {p.dtype} of shape {tuple(p.shape)}; it was "
+                              f"{old.dtype} of shape {tuple(old.shape)}. Write the new values into "
+                              f"the parameter's rows, `lstm.{name}[J:2 * J] = value`, rather than "
+                              "giving it new data.")
+    off = [name for name, p in now.items() if not p.requires_grad]
+    if off:
+        raise CheckFailed(
+            f"{_names(off)} no longer {'requires' if len(off) == 1 else 'require'} gradients "
+            "(`requires_grad` is False): training would never change them again. To write into "
+            "a parameter, don't switch its gradients off; write inside `with torch.no_grad():`, "
+            "which leaves `requires_grad` as it was.")
+    weights = [name for name, p in now.items() if name.startswith("weight")
+               and not torch.equal(p.detach(), getattr(before, name).detach())]
+    if weights:
+        raise CheckFailed(
+            f"{_names(weights)} changed; the forget gate's bias lives in the biases alone, and "
+            "the weights must stay as they were. A loop over `lstm.named_parameters()` must skip "
+            "every name that starts with 'weight'.")
+    problems = _bias_problems(lstm, before, value)
+    if problems:
+        raise CheckFailed(_explain_biases(lstm, before, value, got, problems))
+    if got is not lstm:
+        raise CheckFailed(f"The LSTM is right, but `set_forget_bias` returned {_described(got)}: "
+                          "return the LSTM it was given, `return lstm`, so that it can be used "
+                          "as `lstm = set_forget_bias(torch.nn.LSTM(...), 1.0)`.")
+
+
+def _explain_biases(lstm, before, value, got, problems) -> str:
+    """The message for wrong biases: a copy changed, a known mistake, or where it is wrong."""
+    if _params_equal(lstm, before):
+        if isinstance(got, torch.nn.Module) and got is not lstm:
+            return ("The LSTM you were given is unchanged: your function changed a copy of it "
+                    "and returned that. Change the given LSTM's own parameters, in place, and "
+                    "return it: whoever called `set_forget_bias(lstm, 1.0)` (and the optimizer "
+                    "that holds its parameters) keeps using `lstm`.")
+        return ("The LSTM's biases didn't change. Did you write into a copy? `.clone()`, "
+                "`copy.deepcopy(...)` or `torch.tensor(...)` of a parameter make new tensors; "
+                "write into the parameter itself, inside `with torch.no_grad():`, e.g. "
+                "`lstm.bias_ih_l0[J:2 * J] = value`.")
+    atol = _tolerance(lstm)
+    for mistake in SET_FORGET_BIAS_MISTAKES:
+        variant = copy.deepcopy(before)
+        try:
+            mistake.variant(variant, value)
+        except Exception:
+            continue
+        if _params_equal(variant, lstm, atol=atol) and not _params_equal(
+                variant, reference_set_forget_bias(copy.deepcopy(before), value), atol=atol):
+            return f"Wrong forget-gate bias. It matches a known mistake: {mistake.description}"
+    found = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+    return (f"Wrong forget-gate bias. {SUM}, and it must be {value} in every layer and direction, "
+            f"with everything else left as it was. Found: {found}.")
+
+
+def _bias_case(rng, D: int, J: int, layers: int, bidirectional: bool, dtype=None):
+    """A torch.nn.LSTM whose weights and BOTH biases are drawn non-zero from ``rng``."""
+    lstm = random_torch_module("lstm", rng, D, J, layers, bidirectional)
+    return lstm.float() if dtype == "float32" else lstm
+
+
+def _probe_set(rng, D, J, layers, bidirectional, value, label, dtype=None) -> Probe:
+    lstm = _bias_case(rng, D, J, layers, bidirectional, dtype)
+    return Probe(label, lambda call: _judge(call, lstm, value))
+
+
+def _probe_repeated(rng) -> Probe:
+    first = _bias_case(rng, 3, 5, 2, True)
+    second = _bias_case(rng, 3, 5, 2, True)       # the same shapes, other biases
+
+    def run(call):
+        _judge(call, first, 2.0)
+        _judge(call, first, -1.0)                  # the second call must win
+        _judge(call, second, 0.5)
+    return Probe("repeated calls: 2.0 then -1.0 on one LSTM, 0.5 on another of the same shape",
+                 run)
+
+
+def _probe_no_bias() -> Probe:
+    with torch.random.fork_rng(devices=[]):
+        lstm = torch.nn.LSTM(3, 4, bias=False).double()
+
+    def run(call):
+        weights = copy.deepcopy(lstm)
+        try:
+            call.learner(lstm, 1.0)
+        except ValueError:
+            pass
+        except NotImplementedError:
+            call(lstm, 1.0)                         # the stub: "not attempted"
+            raise
+        except Exception as error:
+            raise CheckFailed(
+                f"For an LSTM built with `bias=False` your code raised `{type(error).__name__}: "
+                f"{error}`. Such an LSTM has no forget-gate bias to set: check `lstm.bias` first "
+                "and say so clearly, `raise ValueError(\"this LSTM has no biases (bias=False)\")`."
+            ) from None
+        else:
+            raise CheckFailed(
+                "For an LSTM built with `bias=False` your function returned without a word. It "
+                "has no biases, so there is no forget-gate bias to set, and a caller who asked "
+                "for one should learn it: check `lstm.bias` first and "
+                "`raise ValueError(\"this LSTM has no biases (bias=False)\")`.")
+        if not _params_equal(lstm, weights):
+            raise CheckFailed("For an LSTM built with `bias=False` the weights changed: raise "
+                              "the ValueError before touching anything.")
+    return Probe("an LSTM built with bias=False: a ValueError", run)
+
+
+def _forget_bias_probes(rng) -> list[Probe]:
+    return [
+        _probe_set(rng, 3, 4, 1, False, 1.0, "one layer, D ≠ J, value 1.0"),
+        _probe_set(rng, 5, 3, 2, False, 3, "two layers, value 3 (an int)"),
+        _probe_set(rng, 4, 5, 1, True, -2.0, "one bidirectional layer, value -2.0"),
+        _probe_set(rng, 2, 3, 3, True, 0, "three bidirectional layers, value 0"),
+        _probe_set(rng, 6, 4, 2, True, 2.5, "float32 (PyTorch's default), two bidirectional "
+                                              "layers, value 2.5", dtype="float32"),
+        _probe_repeated(rng),
+        _probe_no_bias(),
+    ]
+
+
+class _CallsTheLearner(PropertyCheck):
+    """A PropertyCheck whose probes may also call the learner's function directly (to see
+    which exception it raises on purpose)."""
+
+    def _caller(self, fn):
+        call = super()._caller(fn)
+        call.learner = fn
+        return call
+
+
+SET_FORGET_BIAS_HINTS = [
+    (r"leaf Variable that requires grad|a view of a leaf Variable",
+     "PyTorch refuses to change a parameter in place while it records operations for "
+     "autograd. Write inside `with torch.no_grad():` (it leaves `requires_grad` as it was)."),
+    (r"cannot assign .* as parameter",
+     "A parameter can't be replaced by a plain tensor, and shouldn't be replaced at all (an "
+     "optimizer holds the old one): write the values into its rows, in place, inside "
+     "`with torch.no_grad():`."),
+    (r"has no attribute '(bias|weight)_(ih|hh)",
+     "PyTorch names the biases of layer k `bias_ih_l{k}` and `bias_hh_l{k}`, and, in a "
+     "bidirectional LSTM, also `bias_ih_l{k}_reverse` and `bias_hh_l{k}_reverse`; "
+     "`lstm.num_layers` and `lstm.bidirectional` say which exist (`getattr(lstm, name)` "
+     "reads one by its name)."),
+]
+
+check_set_forget_bias = _CallsTheLearner(
+    "set_forget_bias", reference_set_forget_bias, ["lstm", "value"], _forget_bias_probes,
+    error_hints=SET_FORGET_BIAS_HINTS)
+check_set_forget_bias.mistakes = SET_FORGET_BIAS_MISTAKES   # each one is named when handed in
+
+CHECKS = {check.name: with_edges(check) for check in (
     check_lstm_cell_forward, check_lstm_forward, check_lstm_cell_backward,
-    check_params_from_torch_lstm, check_char_lstm_step)}
+    check_params_from_torch_lstm, check_char_lstm_step, check_set_forget_bias)}

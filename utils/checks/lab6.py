@@ -3,7 +3,7 @@
     from utils.checks.lab6 import check_bidirectional
     check_bidirectional(bidirectional)        # -> a green, grey or red box
 
-Four exercises. Three return tensors and are compared with a reference computed at check
+Five exercises. Three return tensors and are compared with a reference computed at check
 time, on the course's cells with float64 weights drawn for the check (RNN, GRU and LSTM cells,
 non-square sizes, batches whose sequences differ, T = 1):
 
@@ -18,23 +18,42 @@ non-square sizes, batches whose sequences differ, T = 1):
   i.e. ``torch.cat([h_n[0], h_n[1]], -1)`` of a packed batch (cases include the output of a
   packed ``torch.nn.GRU``, unsorted lengths with 1 and T among them, and no padding at all).
 
-``insert_spaces(model, vocab, letters)`` turns a tagger's predictions into text, so it is
-judged by what it does (a ``PropertyCheck``): rigged taggers with known scores, a spy on the
-ids the model receives, vocabularies the notebook has never seen.
+Two are judged by what they do (``PropertyCheck``s):
+
+* ``make_tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)`` builds a
+  tagger of padded batches, ``model(ids, lengths) -> (B, T, n_tags)``. The probes count its
+  parameters (the counts of typical wrong architectures are named: a head reading J numbers,
+  a one-way layer, two layers, sizes swapped), then run it: the scores at every real position
+  must equal those of the sequence run alone, with pads of another id and more of them;
+  lengths unsorted, as a list or a tensor, all shorter than T; a batch of one; a change at
+  the last letter must reach the first position (both ways) or must not (one way); batches
+  must not mix. Packing and masking are both accepted.
+* ``train_tagger(model, draw_batch, steps, lr)``: a ``TrainingSpy`` counts the batches drawn,
+  records every forward (and the model's mode), every backward and every optimizer step, with
+  the gradients the optimizer is about to apply next to the gradient of the right loss (the
+  mean cross-entropy over the real positions) on the batch just drawn, computed afresh. The
+  reported losses are recomputed from the recorded scores, and typical wrong losses are named
+  (pads counted, ignore_index=0, a sum, a mean of means, ...); the order zero_grad, backward,
+  step is read from the events and the gradients.
 """
 from __future__ import annotations
+
+import math
+import numbers
+import re
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from .. import recurrent, tagging
-from ..data import Vocab
-from ..validate import expect_tensor
-from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck, random_cell,
-                   random_inputs, random_state, random_torch_module, renamed_pair,
+from .. import recurrent
+from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck, call_learner,
+                   random_cell, random_inputs, random_state, random_torch_module, renamed_pair,
                    same_shape_parts)
+from .edges import with_edges
 
 
 # --- the cells and inputs of the cases -------------------------------------------------------
@@ -453,196 +472,709 @@ check_sequence_summary = HintedCheck(
 )
 
 
-# --- Exercise 4: text from a tagger's predictions ------------------------------------------
-class RiggedTagger(nn.Module):
-    """A stand-in for a trained tagger: ids (B, T) -> scores (B, T, 2) fixed by position.
+# --- Exercise 4: a tagger of padded batches that looks both ways ------------------------------
+class ReferenceTagger(nn.Module):
+    """Embedding -> nn.GRU over the real steps only (packed) -> Linear, as labs/solutions."""
 
-    The scores at position t are ``scores[t]`` whatever the ids (positions beyond the table
-    repeat its last row), so the right answer is known. Every call is recorded.
-    """
-
-    def __init__(self, scores: torch.Tensor, vocab_size: int):
+    def __init__(self, vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
         super().__init__()
-        self.scores = nn.Parameter(scores.clone(), requires_grad=True)
-        self.vocab_size = vocab_size
-        self.calls: list[torch.Tensor] = []
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = nn.GRU(embedding_dim, hidden_size, batch_first=True,
+                          bidirectional=bidirectional)
+        self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, n_tags)
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        expect_tensor(idx, "token ids", ndim=2, floating=False)   # as SequenceTagger does
-        self.calls.append(idx.detach().clone())
-        if idx.numel() and (idx.min() < 0 or idx.max() >= self.vocab_size):
-            raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got values from "
-                             f"{int(idx.min())} to {int(idx.max())}")
-        T = idx.shape[1]
-        rows = torch.clamp(torch.arange(T), max=len(self.scores) - 1)
-        return self.scores[rows].unsqueeze(0).expand(idx.shape[0], T, 2)
+    def forward(self, ids, lengths):
+        packed = pack_padded_sequence(self.embedding(ids), torch.as_tensor(lengths).cpu(),
+                                      batch_first=True, enforce_sorted=False)
+        output, _ = self.rnn(packed)
+        output, _ = pad_packed_sequence(output, batch_first=True, total_length=ids.shape[1])
+        return self.head(output)
 
 
-def reference_insert_spaces(model, vocab, letters):
-    """The tagger's most likely tag at every letter; a space after each letter tagged 1."""
-    ids = torch.tensor(vocab.encode(letters))[None]
-    with torch.no_grad():
-        tags = model(ids)[0].argmax(dim=-1)
-    return tagging.restore_spaces(letters, tags.tolist())
+def reference_make_tagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional=True):
+    """A ``ReferenceTagger``: forward(ids (B, T), lengths (B,)) -> scores (B, T, n_tags)."""
+    return ReferenceTagger(vocab_size, embedding_dim, hidden_size, n_tags, bidirectional)
 
 
-def _rigged_scores(rng, tags: list[int]) -> torch.Tensor:
-    """Scores whose argmax gives ``tags``, built so that typical shortcuts go wrong: at some
-    letters tagged 1 both scores are negative, at some letters tagged 0 both are positive."""
-    scores = []
-    for i, tag in enumerate(tags):
-        low, high = sorted(rng.uniform(0.3, 3.0, size=2))
-        high = max(high, low + 0.5)
-        if tag == 1 and i % 2 == 0:
-            low, high = -high - 2.0, -low - 1.5           # the winner's score is negative
-        elif tag == 0 and i % 2 == 1:
-            low, high = low + 1.5, high + 2.0             # the loser's score is positive
+SIZES = dict(vocab_size=13, embedding_dim=5, hidden_size=7, n_tags=3)   # no two alike
+GATES = {1: "nn.RNN", 3: "nn.GRU", 4: "nn.LSTM"}
+
+
+def _core(g: int, D: int, J: int) -> int:
+    """Parameters of one direction of one recurrent layer with g gate blocks."""
+    return g * (J * D + J * J + 2 * J)
+
+
+def parameter_counts(V: int, E: int, J: int, K: int, both: bool) -> list[tuple[int, str]]:
+    """(count, what) for the right model (what = "") and for typical wrong ones, for each of
+    nn.RNN, nn.GRU and nn.LSTM."""
+    d = 2 if both else 1
+    found = []
+    for g in GATES:
+        right = V * E + d * _core(g, E, J) + d * J * K + K
+        found.append((right, ""))
+        if both:
+            found += [
+                (V * E + 2 * _core(g, E, J) + J * K + K,
+                 "the linear layer reads J numbers per position, `nn.Linear(hidden_size, "
+                 "n_tags)`, but a bidirectional layer gives 2J, the two directions side by side: "
+                 "`nn.Linear(2 * hidden_size, n_tags)`."),
+                (V * E + _core(g, E, J) + J * K + K,
+                 "the recurrent layer reads one way only: `bidirectional=True` is missing (pass "
+                 "the argument on, `bidirectional=bidirectional`), and the linear layer must "
+                 "then read 2J numbers."),
+                (V * E + _core(g, E, J) + 2 * J * K + K,
+                 "the linear layer reads 2J numbers, but the recurrent layer reads one way only "
+                 "and gives J: `bidirectional=True` is missing (pass the argument on)."),
+                (V * E + 2 * _core(g, E, J) + 2 * _core(g, 2 * J, J) + 2 * J * K + K,
+                 "there are two recurrent layers (`num_layers=2`?): the tagger has one."),
+                (V * J + 2 * _core(g, J, E) + 2 * E * K + K,
+                 "the sizes are mixed up: the embedding has `embedding_dim` numbers per token and "
+                 "the recurrent layer `hidden_size` per direction, `nn.Embedding(vocab_size, "
+                 "embedding_dim)`, `nn.GRU(embedding_dim, hidden_size, ...)`."),
+            ]
         else:
-            low = -low                                    # the winner positive, the loser not
-        scores.append([low, high] if tag == 1 else [high, low])
-    return torch.tensor(scores, dtype=torch.float32)
+            found += [
+                (V * E + 2 * _core(g, E, J) + 2 * J * K + K,
+                 "with `bidirectional=False` the model still reads both ways: pass the argument "
+                 "on, `nn.GRU(..., bidirectional=bidirectional)`, and size the linear layer by "
+                 "it, `2 * hidden_size if bidirectional else hidden_size`."),
+                (V * E + 2 * _core(g, E, J) + J * K + K,
+                 "with `bidirectional=False` the recurrent layer still reads both ways (its "
+                 "`bidirectional` is fixed to True): pass the argument on, `bidirectional="
+                 "bidirectional`."),
+                (V * E + _core(g, E, J) + 2 * J * K + K,
+                 "with `bidirectional=False` the linear layer still reads 2J numbers; one "
+                 "direction gives J: `2 * hidden_size if bidirectional else hidden_size`."),
+            ]
+    return found
 
 
-def _with_spaces(letters, tags, where="after", strip=True):
-    out = []
-    for ch, tag in zip(letters, tags):
-        out.append((" " + ch) if (tag and where == "before") else ch)
-        if tag and where == "after":
-            out.append(" ")
-    text = "".join(out)
-    return text.rstrip() if strip else text
+def _expected_count_text(V, E, J, K, both) -> str:
+    d = 2 if both else 1
+    return (f"for the GRU: the embedding {V}·{E} = {V * E}, the recurrent layer "
+            f"{d} direction(s) × 3·(J·E + J·J + 2J) = {d * _core(3, E, J)}, the linear layer "
+            f"{d}J·K + K = {d * J * K + K}")
 
 
-def _variants(model, vocab, letters, tags):
-    """Typical wrong answers for one probe: (description, the text it gives)."""
-    scores = model.scores.detach()
-    threshold = (scores[:, 1] > 0).long().tolist()
-    first = [int(torch.argmax(scores[0]))] * len(letters)
-    return [
-        ("there is a space at the very end. Leave it out: `text.rstrip()`, or use "
-         "`tagging.restore_spaces`, which does.", _with_spaces(letters, tags, strip=False)),
-        ("the spaces went BEFORE the letters tagged 1. Tag 1 means a word ends at that letter: "
-         "the space goes after it.", _with_spaces(letters, tags, where="before")),
-        ("the tags are inverted: the spaces sit after the letters tagged 0. Tag 1 (the second "
-         "score) means a word ends there.", _with_spaces(letters, [1 - t for t in tags])),
-        ("the score of tag 1 was compared with 0. The model's answer is the tag with the "
-         "HIGHER score, `scores.argmax(dim=-1)`: both scores can be positive, or both negative.",
-         _with_spaces(letters, threshold)),
-        ("every letter got the same tag, as when the model reads the text one letter at a "
-         "time. Run it once on the whole text, ids of shape (1, T): a bidirectional tagger "
-         "needs the letters after each position too.", _with_spaces(letters, first)),
-    ]
+def _build(call, both: bool) -> nn.Module:
+    V, E, J, K = SIZES.values()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(11)
+        model = call(V, E, J, K, both)
+    if not isinstance(model, nn.Module):
+        raise CheckFailed(f"`make_tagger` returned a {type(model).__name__}; return the model, an "
+                          "`nn.Module` (an instance of your class: `return Tagger()`).")
+    count = sum(p.numel() for p in model.parameters())
+    counts = parameter_counts(V, E, J, K, both)
+    if any(count == c and not what for c, what in counts):
+        return model.float().eval()
+    way = "bidirectional=True" if both else "bidirectional=False"
+    for c, what in counts:
+        if count == c:
+            raise CheckFailed(f"With vocab_size={V}, embedding_dim={E}, hidden_size={J}, "
+                              f"n_tags={K} and {way} your model has {count} parameters: " + what)
+    raise CheckFailed(f"With vocab_size={V}, embedding_dim={E}, hidden_size={J}, n_tags={K} and "
+                      f"{way} your model has {count} parameters; an embedding, one recurrent "
+                      f"layer and a linear layer of these sizes have "
+                      f"{_expected_count_text(V, E, J, K, both)} "
+                      f"(nn.RNN and nn.LSTM: 1 and 4 instead of 3).")
 
 
-def _spy_ids(model, vocab, letters) -> None:
-    """What the model received: one call with vocab.encode(letters) as a (1, T) batch."""
-    calls, T = model.calls, len(letters)
-    expected = torch.tensor(vocab.encode(letters))
-    if not calls:
-        raise CheckFailed("The model was never called: compute the tags with `model(ids)`.")
-    if len(calls) > 1 and all(c.shape[1] == 1 for c in calls):
-        raise CheckFailed(
-            f"The model was called {len(calls)} times, with one letter each. Run it once on the "
-            "whole text, ids of shape (1, T): a bidirectional tagger must see the letters after "
-            "each position too, and a single letter has none.")
-    whole = [c for c in calls if c.shape[1] == T]
-    if not whole and any(tuple(c.shape) == (T, 1) for c in calls):
-        raise CheckFailed(f"The model received ids of shape ({T}, 1): {T} sequences of one letter "
-                          "each. The batch axis comes first: `ids[None]` (or "
-                          f"`ids.unsqueeze(0)`) makes one sequence of {T} letters, (1, {T}).")
-    if not whole:
-        shapes = ", ".join(str(tuple(c.shape)) for c in calls[:3])
-        raise CheckFailed(f"The model received ids of shape {shapes}, for a text of {T} letters: "
-                          f"give it all the letters at once, shape (1, {T}).")
-    if not any(torch.equal(c[0], expected) for c in whole):
-        got = whole[-1][0].tolist()
-        raise CheckFailed(
-            f"The model received the ids {_brief(got)}, but `vocab.encode(letters)` is "
-            f"{_brief(expected.tolist())}. Encode the letters with the `vocab` argument (not "
-            "another vocabulary, not `ord(...)`).")
+TAGGER_HINTS = [
+    (r"must be sorted in decreasing order",
+     "`pack_padded_sequence` wants the lengths sorted, longest first, unless it is told "
+     "`enforce_sorted=False`; a batch of names comes in any order: pass "
+     "`enforce_sorted=False`."),
+    (r"mat1 and mat2 shapes cannot be multiplied",
+     "The linear layer reads what the recurrent layer gives at each position, its `output` "
+     "(not `h_n`, the final states): 2 · hidden_size numbers for a bidirectional layer (both "
+     "directions side by side), hidden_size for one direction. Size it by that."),
+    (r"'list' object has no attribute",
+     "`lengths` may come as a list of integers: turn it into a tensor first, "
+     "`torch.as_tensor(lengths)`."),
+    (r"1D CPU int64 tensor|lengths.* must be|should be a 1D",
+     "`pack_padded_sequence` wants the lengths as a 1-D int64 tensor on the CPU: "
+     "`torch.as_tensor(lengths).cpu()`."),
+    (r"missing 1 required positional argument|takes 2 positional arguments but 3",
+     "The model is called as `model(ids, lengths)`: `def forward(self, ids, lengths):`."),
+    (r"input.size\(-1\) must be equal to input_size",
+     "The recurrent layer reads the embeddings: its input size is `embedding_dim`."),
+    (r"'PackedSequence' object|PackedSequence",
+     "A recurrent layer given a packed batch returns a packed output: unpack it with "
+     "`pad_packed_sequence(output, batch_first=True, total_length=ids.shape[1])` before the "
+     "linear layer."),
+    (r"'tuple' object has no attribute|tuple",
+     "`nn.GRU` (and `pad_packed_sequence`) return a pair: `output, _ = self.rnn(...)`."),
+    (r"index out of range in self",
+     "The embedding has one row per token id: `nn.Embedding(vocab_size, embedding_dim)`."),
+    (r"same device|Expected all tensors",
+     "Build the model on the CPU inside `make_tagger` (no `.to(...)` there); the notebook "
+     "moves it with `.to(DEVICE)`."),
+]
 
 
-def _brief(ids: list) -> str:
-    text = str(ids[:8])[:-1]
-    return text + (", ...]" if len(ids) > 8 else "]")
+def _forward(model, ids, lengths) -> torch.Tensor:
+    """The learner's model on one batch, with its errors explained."""
+    try:
+        with torch.no_grad():
+            got = call_learner(model, [ids, lengths], "make_tagger")
+    except CheckFailed as failure:
+        failure.message = failure.message.replace("Your `make_tagger`", "Your model's `forward`")
+        hints = [hint for pattern, hint in TAGGER_HINTS if re.search(pattern, failure.message)]
+        if hints:
+            failure.message += "\n" + hints[0]
+        raise
+    B, T, K = ids.shape[0], ids.shape[1], SIZES["n_tags"]
+    if isinstance(got, (tuple, list)):
+        raise CheckFailed(f"`model(ids, lengths)` returned a {type(got).__name__}; return the "
+                          f"scores alone, one tensor ({B}, {T}, n_tags) (the recurrent layer's "
+                          "`h_n` is not needed).")
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailed(f"`model(ids, lengths)` returned a {type(got).__name__}; expected a "
+                          f"tensor of scores ({B}, {T}, n_tags).")
+    shape, J, longest = tuple(got.shape), SIZES["hidden_size"], int(torch.as_tensor(lengths).max())
+    if shape != (B, T, K):
+        if shape == (B, longest, K) and longest < T:
+            hint = (f"{longest} steps, the longest sequence, instead of the batch's {T}: "
+                    "`pad_packed_sequence` pads only up to the longest sequence unless it is "
+                    "told `total_length=ids.shape[1]`. The scores must line up with `ids` (and "
+                    "the tags).")
+        elif shape in {(T, B, K), (longest, B, K)}:
+            hint = ("time and batch are swapped: `pad_packed_sequence(..., batch_first=True)` "
+                    "(and `batch_first=True` in the recurrent layer) keeps the batch axis first.")
+        elif shape in {(B, T, 2 * J), (B, T, J), (B, longest, 2 * J), (B, longest, J)}:
+            hint = ("those are the recurrent layer's states; the linear layer must turn each "
+                    "position's states into n_tags scores.")
+        elif shape == (B, K):
+            hint = ("one answer per sequence; a tagger answers at every position: apply the "
+                    "linear layer to the whole `output`, (B, T, 2J).")
+        else:
+            hint = "one score per tag at every position of every sequence."
+        raise CheckFailed(f"`model(ids, lengths)` returned shape {shape} for ids of shape "
+                          f"{tuple(ids.shape)}; expected ({B}, {T}, {K}): " + hint)
+    return got.detach().float()
 
 
-def _first_difference(got: str, expected: str) -> str:
-    for i, (a, b) in enumerate(zip(got, expected)):
-        if a != b:
-            return (f"They first differ at character {i}: ...{got[max(0, i - 12):i + 12]!r} "
-                    f"where ...{expected[max(0, i - 12):i + 12]!r} was expected.")
-    return f"One is longer: {len(got)} characters, {len(expected)} expected."
+def _padded_batch(rng, V: int, lengths: list[int], T: int, pad: int = 0) -> torch.Tensor:
+    ids = torch.full((len(lengths), T), pad, dtype=torch.long)
+    for b, n in enumerate(lengths):
+        ids[b, :n] = torch.from_numpy(rng.integers(1, V, size=n))
+    return ids
 
 
-def _probe(letters: str, seed: int, last_tag: int, label: str, other_vocab: bool = False) -> Probe:
+def _real(lengths, T: int) -> torch.Tensor:
+    return torch.arange(T)[None, :] < torch.as_tensor(lengths)[:, None]
+
+
+def _close(a, b) -> bool:
+    return torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def _largest(a, b) -> float:
+    return float((a - b).abs().max())
+
+
+def _check_scores(scores, real) -> None:
+    values = scores[real]
+    if not torch.isfinite(values).all():
+        raise CheckFailed("The scores at the real positions contain NaN or inf.")
+    if (values >= 0).all() and torch.allclose(values.sum(-1), torch.ones(len(values)), atol=1e-5):
+        raise CheckFailed("The model returns probabilities (they sum to 1 at every position): "
+                          "return the linear layer's scores (logits) themselves. "
+                          "`F.cross_entropy` applies the log-softmax itself; a softmax before it "
+                          "squashes the gradients.")
+
+
+def _mixes_sequences(model, ids, lengths) -> bool:
+    """Changing one sequence changes another one's scores: the batch axis read as time."""
+    changed = ids.clone()
+    longest = int(torch.as_tensor(lengths).argmax())
+    n = int(torch.as_tensor(lengths)[longest])
+    changed[longest, :n] = (changed[longest, :n] % (SIZES["vocab_size"] - 1)) + 1
+    before, after = _forward(model, ids, lengths), _forward(model, changed, lengths)
+    real = _real(lengths, ids.shape[1])
+    real[longest] = False
+    return not _close(before[real], after[real])
+
+
+def _probe_padding(both: bool, label: str) -> Probe:
     def run(call):
-        rng = np.random.default_rng(seed)
-        tags = [int(x) for x in rng.random(len(letters)) < 0.3]
-        tags[0], tags[-1] = 0, last_tag
-        tags[len(letters) // 2] = 1
-        # a vocabulary with extra symbols shifts the ids: the notebook's vocab would not fit
-        alphabet = sorted(set(letters)) if not other_vocab else sorted(set(letters) | set("#$%&"))
-        vocab = Vocab(alphabet)
-        model = RiggedTagger(_rigged_scores(rng, tags), len(vocab))
-        expected = tagging.restore_spaces(letters, tags)
-        got = call(model, vocab, letters)
-        if not isinstance(got, str):
-            kind = type(got).__name__
-            extra = (" Turn the tags into text with `tagging.restore_spaces(letters, tags)`."
-                     if isinstance(got, (list, tuple, torch.Tensor, np.ndarray)) else "")
-            raise CheckFailed(f"`insert_spaces` returned a {kind}; expected a string, the text "
-                              f"with its spaces.{extra}")
-        _spy_ids(model, vocab, letters)
-        if got == expected:
-            return
-        if got.replace(" ", "") != letters:
-            raise CheckFailed(f"The text without its spaces must be the letters themselves, "
-                              f"{letters[:20]!r}...; got {got[:30]!r}. Add spaces, and change "
-                              "nothing else.")
-        for description, text in _variants(model, vocab, letters, tags):
-            if got == text:
-                raise CheckFailed("Wrong spaces. They match a known mistake: " + description)
-        raise CheckFailed("Wrong spaces: " + _first_difference(got, expected)
-                          + " A space follows exactly the letters whose tag-1 score is the "
-                            "higher of the two.")
+        model = _build(call, both)
+        rng = np.random.default_rng(5)
+        V, T = SIZES["vocab_size"], 9
+        lengths = torch.tensor([4, 1, 7, 6, 3])           # unsorted, 1 among them, longest < T
+        ids = _padded_batch(rng, V, lengths.tolist(), T)
+        scores = _forward(model, ids, lengths)
+        real = _real(lengths, T)
+        _check_scores(scores, real)
+        for b, n in enumerate(lengths.tolist()):
+            alone = _forward(model, ids[b:b + 1, :n], torch.tensor([n]))[0]
+            if _close(scores[b, :n], alone):
+                continue
+            if _mixes_sequences(model, ids, lengths):
+                raise CheckFailed(
+                    "The sequences of the batch mix: changing one name changed the scores of "
+                    "another. The recurrent layer reads the batch axis as time: give it "
+                    "`batch_first=True` (ids and embeddings are (B, T, ...)).")
+            raise CheckFailed(
+                f"The scores at the real positions depend on the padding: sequence {b} "
+                f"(length {n}, padded to {T}) gets other scores in the batch than run alone "
+                f"with no padding (largest difference {_largest(scores[b, :n], alone):.2g}). "
+                "Without packing, the backward direction starts on the pads and carries them "
+                "into every real position. Pack the batch: `pack_padded_sequence(embedded, "
+                "lengths, batch_first=True, enforce_sorted=False)` before the recurrent layer, "
+                "`pad_packed_sequence(..., batch_first=True, total_length=T)` after it.")
+        more = torch.full((len(lengths), T + 3), 5, dtype=torch.long)   # other pads, more of them
+        more[:, :T] = torch.where(real, ids, torch.full_like(ids, 5))
+        again = _forward(model, more, lengths)
+        if not _close(again[:, :T][real], scores[real]):
+            raise CheckFailed(
+                "With pads of another id (5 instead of 0) and three more of them, the scores at "
+                "the real positions changed. The model must find the padding from `lengths` "
+                "alone, not from the pads' id or their number: pack with `lengths`.")
     return Probe(label, run)
 
 
-def _insert_probes(rng) -> list[Probe]:
-    seed = int(rng.integers(10_000))
+def _probe_small_batches(both: bool) -> Probe:
+    def run(call):
+        model = _build(call, both)
+        rng = np.random.default_rng(6)
+        V, T = SIZES["vocab_size"], 7
+        lengths = [2, 5, 3]
+        ids = _padded_batch(rng, V, lengths, T)
+        as_tensor = _forward(model, ids, torch.tensor(lengths))
+        as_list = _forward(model, ids, lengths)
+        real = _real(lengths, T)
+        if not _close(as_tensor[real], as_list[real]):
+            raise CheckFailed("`lengths` as a list of integers gave other scores than the same "
+                              "lengths as a tensor: `torch.as_tensor(lengths)`.")
+        one = _forward(model, ids[1:2], torch.tensor([5]))
+        if not _close(one[0, :5], as_tensor[1, :5]):
+            raise CheckFailed("A batch of one sequence (padded to 7 steps) gave other scores than "
+                              "the same sequence inside a batch of three.")
+    return Probe("lengths as a list or a tensor; a batch of one padded sequence", run)
+
+
+def _probe_directions(both: bool, label: str) -> Probe:
+    def run(call):
+        model = _build(call, both)
+        rng = np.random.default_rng(7)
+        V, T, n = SIZES["vocab_size"], 8, 5
+        lengths = torch.tensor([3, n, 6])
+        ids = _padded_batch(rng, V, lengths.tolist(), T)
+        scores = _forward(model, ids, lengths)
+        last, first = ids.clone(), ids.clone()
+        last[1, n - 1] = last[1, n - 1] % (V - 1) + 1           # another letter at the end
+        first[1, 0] = first[1, 0] % (V - 1) + 1                 # another letter at the start
+        after_last = _forward(model, last, lengths)
+        after_first = _forward(model, first, lengths)
+        sees_later = not _close(after_last[1, :n - 1], scores[1, :n - 1])
+        sees_earlier = not _close(after_first[1, 1:n], scores[1, 1:n])
+        if not sees_earlier and not sees_later:
+            raise CheckFailed("A letter changes the scores at its own position only: the "
+                              "model doesn't read the sequence. Feed the embeddings to the "
+                              "recurrent layer and its `output` to the linear layer.")
+        if both and not sees_later:
+            raise CheckFailed("Changing the LAST letter of a name changed none of the scores "
+                              "before it: the model reads left to right only. With "
+                              "`bidirectional=True` the recurrent layer must read both ways "
+                              "(`nn.GRU(..., bidirectional=bidirectional)`), and the linear layer "
+                              "read both halves of `output`.")
+        if both and not sees_earlier:
+            raise CheckFailed("Changing the FIRST letter of a name changed none of the scores "
+                              "after it: only the backward direction reaches the linear layer. "
+                              "It must read both halves of `output`, 2J numbers.")
+        if not both and sees_later:
+            raise CheckFailed("With `bidirectional=False`, changing the last letter of a name "
+                              "changed the scores before it: the model still reads both ways. "
+                              "Pass the argument on, `bidirectional=bidirectional`.")
+        if not both and not sees_earlier:
+            raise CheckFailed("With `bidirectional=False`, changing the first letter changed "
+                              "none of the later scores: the one direction must read left to "
+                              "right.")
+    return Probe(label, run)
+
+
+def _probe_count() -> Probe:
+    def run(call):
+        _build(call, True)
+        _build(call, False)
+    sizes = ", ".join(f"{k}={v}" for k, v in SIZES.items())
+    return Probe(f"the parameter count for {sizes}, both ways and one way", run)
+
+
+def _tagger_probes(rng) -> list[Probe]:
     return [
-        _probe("tobeornottobethatisthequestion", seed, 1,
-               "a line whose scores vary in sign, the last letter ending a word"),
-        _probe("whethertisnoblerinthemindtosuffer", seed + 1, 0,
-               "another line, the last letter not ending a word"),
-        _probe("theslingsandarrowsofoutrageousfortune" * 5, seed + 2, 1,
-               "185 letters, a vocabulary the notebook has not seen", other_vocab=True),
+        _probe_count(),
+        _probe_padding(True, "a padded batch, lengths unsorted (1 among them), all shorter than "
+                             "T: the scores at every real position as for the sequence alone, "
+                             "whatever the pads' id and number"),
+        _probe_small_batches(True),
+        _probe_directions(True, "both ways: a later letter changes the scores before it, an "
+                                "earlier one those after it"),
+        _probe_padding(False, "bidirectional=False: padding changes nothing either"),
+        _probe_directions(False, "bidirectional=False: left to right only"),
     ]
 
 
-INSERT_HINTS = [
-    (r"token ids must be 2-D", "The model takes a batch of sequences, ids of shape (B, T): "
-                               "make the one text a batch of one, "
-                               "`torch.tensor(vocab.encode(letters))[None]`, (1, T)."),
-    (r"token ids must lie in", "Encode the letters with the `vocab` argument, "
-                               "`vocab.encode(letters)`: the model knows only that vocabulary's "
-                               "ids (not `ord(...)`, not another vocabulary)."),
-    (r"token ids must be a torch.Tensor", "The model takes a tensor of ids: "
-                                          "`torch.tensor(vocab.encode(letters))[None]`."),
-    (r"token ids must hold integer", "Token ids are integers: build them with "
-                                     "`torch.tensor(vocab.encode(letters))` (dtype int64)."),
-    (r"one label per character", "`restore_spaces` needs one tag per letter: the scores are "
-                                 "(1, T, 2), so take the argmax over the LAST axis, the two "
-                                 "tags, for the one sequence of the batch: "
-                                 "`scores[0].argmax(dim=-1)`, (T,)."),
-    (r"requires grad|numpy\(\)", "Turn the tags into plain numbers with `.tolist()`, after "
-                                 "computing them under `torch.no_grad()`."),
+check_make_tagger = PropertyCheck(
+    "make_tagger", reference_make_tagger,
+    ["vocab_size", "embedding_dim", "hidden_size", "n_tags", "bidirectional"], _tagger_probes,
+    error_hints=TAGGER_HINTS)
+
+
+# --- Exercise 5: the training loop -------------------------------------------------------------
+def masked_loss(scores, tags, lengths, how: str = "right"):
+    """The mean cross-entropy over the real positions ("right"), or a typical wrong variant."""
+    B, T, K = scores.shape
+    real = _real(lengths, T).to(scores.device)
+    flat, labels = scores.reshape(-1, K), tags.reshape(-1)
+    if how == "right":
+        return F.cross_entropy(scores[real], tags[real])
+    if how == "all":
+        return F.cross_entropy(flat, labels)
+    if how == "sum":
+        return F.cross_entropy(scores[real], tags[real], reduction="sum")
+    if how == "ignore 0":
+        return F.cross_entropy(flat, labels, ignore_index=0)
+    if how == "by all positions":
+        return (F.cross_entropy(flat, labels, reduction="none") * real.reshape(-1)).sum() / (B * T)
+    if how == "per sequence":
+        each = F.cross_entropy(flat, labels, reduction="none").reshape(B, T) * real
+        return (each.sum(1) / real.sum(1)).mean()
+    if how == "softmax":
+        return F.cross_entropy(scores.softmax(-1)[real], tags[real])
+    raise ValueError(how)
+
+
+LOSS_MISTAKES = [
+    ("all", "the loss counts the padded positions too (`F.cross_entropy` over all B·T "
+            "positions). Their tags are fillers, not answers: take the real positions only, "
+            "`real = torch.arange(T)[None, :] < lengths[:, None]`, "
+            "`F.cross_entropy(scores[real], tags[real])`."),
+    ("ignore 0", "`ignore_index=0` leaves out every letter TAGGED 0, not the padding: the tags "
+                 "are 0 and 1 at the real letters. Leave out the padded positions with a mask "
+                 "built from `lengths`."),
+    ("by all positions", "the pads are masked out of the sum but counted in the division: the "
+                         "mean must divide by the number of real letters, `real.sum()`, not "
+                         "B·T."),
+    ("sum", "that is the sum over the real letters; the loss is their MEAN (the default "
+            "`reduction`), so the step size doesn't depend on how long the names are."),
+    ("per sequence", "that is the mean of each name's mean, which weighs the letters of short "
+                     "names more. The loss is the mean over all the real letters of the batch, "
+                     "`F.cross_entropy(scores[real], tags[real])`."),
+    ("softmax", "a softmax was applied before `F.cross_entropy`, which applies log-softmax "
+                "itself: give it the scores (logits)."),
 ]
 
-check_insert_spaces = PropertyCheck(
-    "insert_spaces", reference_insert_spaces, ["model", "vocab", "letters"], _insert_probes,
-    error_hints=INSERT_HINTS)
+TRAIN_SIZES = dict(vocab_size=9, embedding_dim=6, hidden_size=8, n_tags=2)
 
-CHECKS = {check.name: check for check in (
-    check_run_backward, check_bidirectional, check_sequence_summary, check_insert_spaces)}
+
+def reference_train_tagger(model, draw_batch, steps, lr):
+    """Adam on the mean cross-entropy over the real positions (as labs/solutions/lab6.py)."""
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        ids, lengths, tags = draw_batch()
+        loss = masked_loss(model(ids, lengths), tags, lengths)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+class BatchSource:
+    """draw_batch for the checks: every call a new padded batch (ids, lengths, tags) of a toy
+    task (tag 1 where the token is 1, 2 or 3), lengths unsorted and shorter than T, tags 0 at
+    the padding. Remembers what it handed out."""
+
+    def __init__(self, seed: int, B: int = 6, T: int = 8):
+        self.rng, self.B, self.T = np.random.default_rng(seed), B, T
+        self.batches: list[tuple] = []
+        self.on_draw = None
+
+    def __call__(self):
+        lengths = torch.from_numpy(self.rng.integers(1, self.T, size=self.B)).long()
+        lengths[0] = 1
+        ids = _padded_batch(self.rng, TRAIN_SIZES["vocab_size"], lengths.tolist(), self.T)
+        tags = ((ids >= 1) & (ids <= 3)).long() * _real(lengths, self.T)
+        self.batches.append((ids, lengths, tags))
+        if self.on_draw is not None:
+            self.on_draw()
+        return ids.clone(), lengths.clone(), tags.clone()
+
+
+class TrainingSpy:
+    """Watches a training loop: the batches drawn, every forward (and the model's mode),
+    every backward, and at every optimizer step the gradients it is about to apply next to
+    the gradient of the right loss on the latest batch, computed afresh."""
+
+    def __init__(self, model: nn.Module, source: BatchSource):
+        self.model, self.source = model, source
+        self.params = list(model.parameters())
+        self.ids = {id(p) for p in self.params}
+        self.events: list[str] = []
+        self.forwards: list[dict] = []
+        self.steps: list[dict] = []
+        self.quiet = False
+        self.handles = []
+
+    def __enter__(self):
+        self.source.on_draw = lambda: self.events.append("draw")
+        self.handles.append(self.model.register_forward_hook(self._on_forward))
+        for p in self.params:
+            self.handles.append(p.register_hook(self._on_grad))
+        self.handles.append(register_optimizer_step_pre_hook(self._on_step))
+        return self
+
+    def __exit__(self, *exc):
+        self.source.on_draw = None
+        for handle in self.handles:
+            handle.remove()
+
+    def _on_forward(self, module, args, output):
+        if self.quiet:
+            return
+        self.events.append("forward")
+        self.forwards.append({"batch": len(self.source.batches) - 1,
+                              "training": module.training,
+                              "grad": isinstance(output, torch.Tensor) and output.requires_grad,
+                              "scores": output.detach().clone()
+                              if isinstance(output, torch.Tensor) else None})
+
+    def _on_grad(self, grad):
+        if not self.quiet and (not self.events or self.events[-1] != "backward"):
+            self.events.append("backward")
+
+    def _on_step(self, optimizer, args, kwargs):
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        if not any(id(p) in self.ids for p in params):
+            return                                   # some other model's optimizer
+        self.events.append("step")
+        applied = torch.cat([(p.grad.detach() if p.grad is not None
+                              else torch.zeros_like(p)).flatten().double() for p in self.params])
+        expected = None
+        if self.source.batches:
+            ids, lengths, tags = self.source.batches[-1]
+            self.quiet = True
+            try:
+                with torch.enable_grad():
+                    loss = masked_loss(self.model(ids, lengths), tags, lengths)
+                    grads = torch.autograd.grad(loss, self.params, allow_unused=True)
+                expected = torch.cat([(g if g is not None else torch.zeros_like(p))
+                                      .flatten().double() for g, p in zip(grads, self.params)])
+            finally:
+                self.quiet = False
+        self.steps.append({
+            "optimizer": type(optimizer).__name__, "optimizer_id": id(optimizer),
+            "lr": optimizer.param_groups[0].get("lr"),
+            "covers_model": self.ids <= {id(p) for p in params},
+            "applied": applied, "expected": expected,
+        })
+
+
+def _returned_losses(got, steps: int) -> list[float]:
+    if isinstance(got, (torch.Tensor, numbers.Number)):
+        raise CheckFailed(f"`train_tagger` returned a {type(got).__name__}; return a list with "
+                          "the loss of every step, `losses.append(loss.item())`.")
+    if not isinstance(got, (list, tuple, np.ndarray)):
+        raise CheckFailed(f"`train_tagger` returned a {type(got).__name__}; return a list with "
+                          "the loss of every step.")
+    if len(got) != steps:
+        raise CheckFailed(f"`train_tagger` returned {len(got)} value(s) for steps={steps}: one "
+                          "loss per step.")
+    if any(isinstance(x, torch.Tensor) for x in got):
+        raise CheckFailed("The losses are tensors: store numbers, `losses.append(loss.item())`. "
+                          "A tensor keeps its step's whole computation graph alive.")
+    if not all(isinstance(x, (numbers.Real, np.floating)) and not isinstance(x, bool)
+               for x in got):
+        raise CheckFailed("The losses must be numbers: `losses.append(loss.item())`.")
+    return [float(x) for x in got]
+
+
+def _train_model(seed: int) -> nn.Module:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return reference_make_tagger(**TRAIN_SIZES)
+
+
+def _run_loop(call, steps: int, lr: float, seed: int):
+    model, source = _train_model(seed), BatchSource(seed)
+    model.eval()                                     # as after an evaluation: the loop must train
+    with torch.random.fork_rng(devices=[]), TrainingSpy(model, source) as spy:
+        got = call(model, source, steps, lr)
+    return _returned_losses(got, steps), spy, source
+
+
+def _check_optimizer(spy: TrainingSpy, steps: int, lr: float) -> None:
+    updates = spy.steps
+    if not updates:
+        raise CheckFailed("No optimizer step was seen. Create `optimizer = "
+                          "torch.optim.Adam(model.parameters(), lr=lr)` before the loop and call "
+                          "`optimizer.step()` once per step.")
+    first = updates[0]
+    if first["optimizer"] != "Adam":
+        raise CheckFailed(f"The optimizer is {first['optimizer']}; this lab's recipe is Adam, "
+                          "`torch.optim.Adam(model.parameters(), lr=lr)`.")
+    if not first["covers_model"]:
+        raise CheckFailed("The optimizer doesn't update every parameter of the model: give it "
+                          "`model.parameters()`.")
+    if first["lr"] is None or not math.isclose(float(first["lr"]), lr, rel_tol=1e-9):
+        raise CheckFailed(f"The optimizer's learning rate is {first['lr']}, but `lr` was {lr}: "
+                          "use the argument.")
+    if len({u["optimizer_id"] for u in updates}) > 1:
+        raise CheckFailed("A new optimizer was created at every step: create it ONCE, before "
+                          "the loop. Adam keeps running averages of the gradients from step to "
+                          "step, and a new one starts them from zero each time.")
+    if len(updates) != steps:
+        raise CheckFailed(f"{len(updates)} optimizer steps for steps={steps}: one update per "
+                          "step.")
+
+
+def _check_batches(spy: TrainingSpy, source: BatchSource, steps: int) -> None:
+    drawn = len(source.batches)
+    if drawn == 1 and steps > 1:
+        raise CheckFailed(f"`draw_batch()` was called once for {steps} steps: the same batch "
+                          "every step. Draw a new batch INSIDE the loop, at every step.")
+    if drawn != steps:
+        raise CheckFailed(f"`draw_batch()` was called {drawn} times for {steps} steps: draw "
+                          "exactly one new batch per step and train on it.")
+    if any(f["grad"] and not f["training"] for f in spy.forwards):   # not an evaluation
+        raise CheckFailed("The model ran in eval mode during training (the check hands it over "
+                          "in eval mode, as after an evaluation): call `model.train()` at the "
+                          "start of the function.")
+
+
+def _iterations(events: list[str]) -> list[list[str]]:
+    """The events of each step: from one draw to the next."""
+    runs, current = [], None
+    for event in events:
+        if event == "draw":
+            current = []
+            runs.append(current)
+        elif current is not None:
+            current.append(event)
+    return runs
+
+
+def _check_order(spy: TrainingSpy) -> None:
+    for number, run in enumerate(_iterations(spy.events), 1):
+        if "step" not in run:
+            continue
+        before = run[:run.index("step")]
+        if "backward" not in before and "backward" in run:
+            raise CheckFailed(f"At step {number}, `optimizer.step()` came before "
+                              "`loss.backward()`: it applied no gradient of this batch. The "
+                              "order is `optimizer.zero_grad()`, `loss.backward()`, "
+                              "`optimizer.step()`.")
+
+
+def _check_losses(spy: TrainingSpy, source: BatchSource, losses: list[float]) -> None:
+    for k, loss in enumerate(losses):
+        forwards = [f for f in spy.forwards if f["batch"] == k and f["scores"] is not None]
+        forwards = [f for f in forwards if f["grad"]] or forwards     # the one trained on
+        if not forwards:
+            raise CheckFailed(f"At step {k + 1} the model never ran on the batch just drawn: "
+                              "compute the loss from `model(ids, lengths)` of that batch.")
+        scores = forwards[-1]["scores"]
+        ids, lengths, tags = source.batches[k]
+        right = float(masked_loss(scores, tags, lengths))
+        if math.isclose(loss, right, rel_tol=1e-5, abs_tol=1e-7):
+            continue
+        for how, description in LOSS_MISTAKES:
+            if math.isclose(loss, float(masked_loss(scores, tags, lengths, how)),
+                            rel_tol=1e-5, abs_tol=1e-7):
+                raise CheckFailed(f"Wrong loss at step {k + 1}: {loss:.5g}, where the mean "
+                                  f"cross-entropy over the real letters is {right:.5g}. It "
+                                  f"matches a known mistake: {description}")
+        raise CheckFailed(f"Wrong loss at step {k + 1}: {loss:.5g}, where the mean cross-entropy "
+                          f"over the real letters of the batch just drawn is {right:.5g}. Return "
+                          "`loss.item()` of `F.cross_entropy(scores[real], tags[real])`, with "
+                          "`real` the (B, T) mask of the positions before each length.")
+
+
+def _check_gradients(spy: TrainingSpy) -> None:
+    previous = None
+    for number, update in enumerate(spy.steps, 1):
+        applied, expected = update["applied"], update["expected"]
+        if expected is None:
+            continue
+        if torch.allclose(applied, expected, rtol=1e-4, atol=1e-7):
+            previous = applied
+            continue
+        if float(applied.abs().max()) == 0.0:
+            raise CheckFailed(f"At step {number} the optimizer found no gradients: "
+                              "`optimizer.zero_grad()` ran between `loss.backward()` and "
+                              "`optimizer.step()` and wiped them. Zero the gradients BEFORE "
+                              "`loss.backward()`.")
+        if previous is not None and torch.allclose(applied - previous, expected, rtol=1e-3,
+                                                   atol=1e-6):
+            raise CheckFailed(f"At step {number} the optimizer applied this step's gradient plus "
+                              "the earlier steps': the gradients pile up. Call "
+                              "`optimizer.zero_grad()` before every `loss.backward()`.")
+        raise CheckFailed(f"At step {number} the gradients the optimizer applied are not those "
+                          "of the mean cross-entropy over the real letters of the batch just "
+                          "drawn. Call `loss.backward()` on that loss, once per step, after "
+                          "`optimizer.zero_grad()`.")
+
+
+def _probe_one_step_at_a_time(seed: int) -> Probe:
+    steps, lr = 7, 0.01
+
+    def run(call):
+        losses, spy, source = _run_loop(call, steps, lr, seed)
+        _check_optimizer(spy, steps, lr)
+        _check_batches(spy, source, steps)
+        _check_order(spy)
+        _check_losses(spy, source, losses)
+        _check_gradients(spy)
+    return Probe("7 steps watched: one new batch each, the loss over the real letters only, "
+                 "zero_grad, backward and step in this order, Adam with the lr asked for", run)
+
+
+def _probe_loss_falls(seed: int) -> Probe:
+    steps, lr = 60, 0.05
+
+    def run(call):
+        losses, _, _ = _run_loop(call, steps, lr, seed + 1)
+        if not all(math.isfinite(x) for x in losses):
+            raise CheckFailed("The losses contain NaN or inf on an easy task.")
+        start, end = np.mean(losses[:10]), np.mean(losses[-10:])
+        if not end < 0.5 * start:
+            raise CheckFailed(f"The loss doesn't fall on an easy task ({steps} steps, lr {lr}): "
+                              f"{start:.3f} over the first 10 steps, {end:.3f} over the last 10.")
+    return Probe("the loss falls on an easy task", run)
+
+
+def _train_probes(rng) -> list[Probe]:
+    seed = int(rng.integers(1000))
+    return [_probe_one_step_at_a_time(seed), _probe_loss_falls(seed)]
+
+
+TRAIN_HINTS = [
+    (r"Expected target size|multi-target not supported|expected target",
+     "`F.cross_entropy` wants the scores as (N, n_tags) and the tags as (N,): take the real "
+     "positions with a (B, T) mask, `scores[real]` and `tags[real]`."),
+    (r"missing 1 required positional argument|takes 2 positional arguments",
+     "The model takes the lengths too: `model(ids, lengths)`."),
+    (r"does not require grad|no grad_fn",
+     "The loss must come from the model's scores, outside `torch.no_grad()`."),
+    (r"The size of tensor a|shape mismatch|must match the size",
+     "The mask of real positions is (B, T): `torch.arange(T)[None, :] < lengths[:, None]`."),
+    (r"expected scalar type Long|Long|Float", "The tags are class indices (int64): pass them "
+                                              "to `F.cross_entropy` as they come."),
+]
+
+check_train_tagger = PropertyCheck(
+    "train_tagger", reference_train_tagger, ["model", "draw_batch", "steps", "lr"],
+    _train_probes, error_hints=TRAIN_HINTS)
+
+# They train and probe small torch models: a longer time limit than a value check's.
+with_edges(check_make_tagger, time_limit_s=10.0)
+with_edges(check_train_tagger, time_limit_s=10.0)
+CHECKS = {check.name: with_edges(check) for check in (
+    check_run_backward, check_bidirectional, check_sequence_summary, check_make_tagger,
+    check_train_tagger)}

@@ -28,6 +28,7 @@ notebook's next draws.
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import torch
@@ -39,6 +40,7 @@ from .core import (Case, CheckFailed, HintedCheck, Mistake, call_learner, check_
                    collect_leaves, gate_blocks, is_unchanged_stub, random_cell, random_inputs,
                    random_state, random_torch_module, renamed_pair, same_shape_parts,
                    values_match)
+from .edges import with_edges
 
 
 class ForkRngCheck(HintedCheck):
@@ -402,11 +404,14 @@ SIZE_HINT = ("In `nn.LSTM(D, J, num_layers=L)`, `weight_ih_l0` is (4J, D) and ev
 
 
 class CellsCheck(ForkRngCheck):
-    """The answer is a list of cells: checked as a structure, then parameter by parameter."""
+    """The answer is a list of cells: checked as a structure, then parameter by parameter
+    (``parameters`` names them; ``cells_shape_hint`` explains a parameter of a wrong shape)."""
+
+    parameters = staticmethod(cell_parameters)
 
     def _run_one(self, fn, case: Case) -> None:
         lstm = case.args["lstm"]
-        expected = cell_parameters(self.reference(copy.deepcopy(lstm)))
+        expected = self.parameters(self.reference(copy.deepcopy(lstm)))
         module = copy.deepcopy(lstm)
         with torch.random.fork_rng(devices=[]):     # new cells draw their initial weights
             got = call_learner(fn, [module], self.name)
@@ -420,8 +425,8 @@ class CellsCheck(ForkRngCheck):
                               "Copy the weights INTO the cells (`cell.U.copy_(...)`); the module "
                               "itself must stay as it was.")
         self._check_structure(got, lstm)
-        leaves = collect_leaves(cell_parameters(got), expected, self.name, case.sizes,
-                                shape_hint=_cells_shape_hint)
+        leaves = collect_leaves(self.parameters(got), expected, self.name, case.sizes,
+                                shape_hint=self.cells_shape_hint)
         check_finite(leaves)
         wrong = [leaf for leaf in leaves
                  if not values_match(leaf.got, leaf.expected, self.rtol, self.atol)]
@@ -430,7 +435,7 @@ class CellsCheck(ForkRngCheck):
 
     def _matching_mistake(self, case: Case, expected, leaves, wrong):
         """As Check's, with each mistake's cells turned into their parameters."""
-        as_parameters = [Mistake(m.description, lambda lstm, m=m: cell_parameters(m.variant(lstm)),
+        as_parameters = [Mistake(m.description, lambda lstm, m=m: self.parameters(m.variant(lstm)),
                                  m.keys) for m in self.mistakes]
         mistakes, self.mistakes = self.mistakes, as_parameters
         try:
@@ -497,6 +502,9 @@ def _cells_shape_hint(name, got, expected, sizes) -> str:
         return ("b holds 4J numbers: the SUM `bias_ih_l{l} + bias_hh_l{l}`, not the two side by "
                 "side.")
     return ""
+
+
+CellsCheck.cells_shape_hint = staticmethod(_cells_shape_hint)
 
 
 def _explain_cells(case: Case, leaves) -> str:
@@ -649,5 +657,474 @@ check_stack_parameter_count = ForkRngCheck(
     ],
 )
 
-CHECKS = {check.name: check for check in (
-    check_stacked_forward, check_lstm_cells_from_torch, check_stack_parameter_count)}
+
+# --- Exercise 4: a stacked bidirectional nn.LSTM in course cells -------------------------------
+BI_LSTM_SPECS = (  # D, J, L, label
+    (6, 3, 2, "2 layers, D = 2J (so weights of a wrong direction or layer still fit)"),
+    (3, 5, 3, "3 layers, D != J"),
+    (6, 2, 2, "2 layers, J < D"),
+    (2, 3, 1, "one layer"),
+)
+
+
+def _bi_lstm_cases(rng) -> list[Case]:
+    return [Case({"lstm": random_torch_module("lstm", rng, D, J, L, bidirectional=True)},
+                 {"D": D, "J": J, "2J": 2 * J, "L": L, "4J": 4 * J}, label)
+            for D, J, L, label in BI_LSTM_SPECS]
+
+
+def _new_lstm_cells(sizes, J, dtype, device=None) -> list:
+    """New LSTMCells of the given input sizes, built without touching the torch generator."""
+    with torch.random.fork_rng(devices=[]):
+        made = [cells.LSTMCell(n, J) for n in sizes]
+    return [cell.to(dtype=dtype, device=device) for cell in made]
+
+
+def reference_bidirectional_cells_from_torch(lstm):
+    """[(forward cell, backward cell)] per layer: load_torch_weights(lstm, l, reverse=...)."""
+    p, J = lstm.weight_ih_l0, lstm.hidden_size
+    pairs = []
+    for l in range(lstm.num_layers):
+        n = lstm.input_size if l == 0 else 2 * J
+        fwd, bwd = _new_lstm_cells((n, n), J, p.dtype, p.device)
+        pairs.append((fwd.load_torch_weights(lstm, layer=l),
+                      bwd.load_torch_weights(lstm, layer=l, reverse=True)))
+    return pairs
+
+
+def pair_parameters(layers) -> dict:
+    """{"layers[l][0].U": U, ...} of every cell of a list of (forward, backward) pairs."""
+    found = {}
+    for l, pair in enumerate(layers):
+        for k, cell in enumerate(pair):
+            for name in ("U", "W", "b"):
+                found[f"layers[{l}][{k}].{name}"] = getattr(cell, name).detach()
+    return found
+
+
+def _wrong_pairs(lstm, direction_of=None, layer_of=None, bias="both", blocks=None):
+    """Pairs of cells holding the parameters of one typical mistake (defaults: right).
+
+    direction_of: (l, k) -> the torch direction cell k of layer l takes ("" or "_reverse").
+    layer_of: l -> the torch layer. bias: "both", "ih" or "hh". blocks: an order of the gate
+    blocks.
+    """
+    J, p = lstm.hidden_size, lstm.weight_ih_l0
+    direction_of = direction_of or (lambda l, k: ("", "_reverse")[k])
+    layer_of = layer_of or (lambda l: l)
+    pairs = []
+    for l in range(lstm.num_layers):
+        pair = []
+        for k in range(2):
+            suffix = f"_l{layer_of(l)}{direction_of(l, k)}"
+            w_ih, w_hh, b_ih, b_hh = (getattr(lstm, n + suffix).detach()
+                                      for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            u, w = w_ih, w_hh
+            b = {"both": b_ih + b_hh, "ih": b_ih, "hh": b_hh}[bias]
+            if blocks is not None:
+                u, w, b = (torch.cat([m.chunk(4)[i] for i in blocks]) for m in (u, w, b))
+            (cell,) = _new_lstm_cells((u.shape[1],), J, p.dtype, p.device)
+            with torch.no_grad():
+                cell.U.copy_(u), cell.W.copy_(w), cell.b.copy_(b)
+            pair.append(cell)
+        pairs.append(tuple(pair))
+    return pairs
+
+
+BI_SIZE_HINT = ("In `nn.LSTM(D, J, num_layers=L, bidirectional=True)` both directions of a layer "
+                "have the same shapes: `weight_ih_l0` and `weight_ih_l0_reverse` are (4J, D); "
+                "above the first layer every `weight_ih_l{l}` (and `_reverse`) is (4J, 2J), "
+                "since the layer reads both directions of the layer below side by side; every "
+                "`weight_hh` is (4J, J). So the two cells of the first layer are "
+                "`LSTMCell(D, J)`, the cells of every layer above `LSTMCell(2 * J, J)`.")
+
+
+class PairsCheck(CellsCheck):
+    """The answer is a list of (forward cell, backward cell) pairs, one per layer."""
+
+    parameters = staticmethod(pair_parameters)
+
+    def _check_structure(self, got, lstm) -> None:
+        L, D, J = lstm.num_layers, lstm.input_size, lstm.hidden_size
+        dtype = lstm.weight_ih_l0.dtype
+        if isinstance(got, nn.Module) and not isinstance(got, nn.ModuleList):
+            raise CheckFailed(f"`{self.name}` returned {_describe(got)}. Return a list of "
+                              f"L = {L} pairs `(forward cell, backward cell)` of course "
+                              "`LSTMCell`s, one pair per layer.")
+        if not isinstance(got, (list, tuple, nn.ModuleList)):
+            raise CheckFailed(f"`{self.name}` returned {_describe(got)}; expected a list of "
+                              f"L = {L} pairs `(forward cell, backward cell)`, one per layer.")
+        if len(got) == 2 * L and all(isinstance(c, cells.RecurrentCell) for c in got):
+            raise CheckFailed(f"`{self.name}` returned a flat list of {2 * L} cells. Group them "
+                              f"by layer: a list of L = {L} pairs, `layers[l] = (forward cell, "
+                              "backward cell)`, so that `fwd, bwd = layers[l]` works.")
+        if len(got) != L:
+            raise CheckFailed(f"`{self.name}` returned {len(got)} item(s); the LSTM has L = {L} "
+                              "layers (`lstm.num_layers`): one pair (forward cell, backward "
+                              "cell) per layer.")
+        for l, pair in enumerate(got):
+            if isinstance(pair, cells.RecurrentCell):
+                raise CheckFailed(f"`layers[{l}]` is one cell. Each layer of a bidirectional LSTM "
+                                  "has TWO directions with their own weights: make "
+                                  "`layers[l]` the pair `(forward cell, backward cell)`.")
+            if not isinstance(pair, (list, tuple, nn.ModuleList)) or len(pair) != 2:
+                raise CheckFailed(f"`layers[{l}]` is {_describe(pair)}; expected a pair "
+                                  "`(forward cell, backward cell)` of course `LSTMCell`s.")
+            for k, cell in enumerate(pair):
+                if not isinstance(cell, cells.LSTMCell):
+                    raise CheckFailed(f"`layers[{l}][{k}]` is {_describe(cell)}; expected a course "
+                                      "`LSTMCell` (`utils.cells.LSTMCell`).")
+        everything = [cell for pair in got for cell in pair]
+        if len({id(c) for c in everything}) != len(everything):
+            same_pair = any(pair[0] is pair[1] for pair in got)
+            raise CheckFailed(
+                ("The forward and the backward cell of a layer are the same object, so the two "
+                 "directions share one set of weights (the last copied in wins). Each direction "
+                 "has its own weights: create TWO new `LSTMCell`s per layer.") if same_pair else
+                ("Two layers hold the same cell object, so they share one set of weights. Create "
+                 "new cells inside the loop, two per layer."))
+        for l, pair in enumerate(got):
+            wanted = D if l == 0 else 2 * J
+            for k, cell in enumerate(pair):
+                where = f"`layers[{l}][{k}]`"
+                if cell.hidden_size != J:
+                    raise CheckFailed(f"{where} has hidden_size {cell.hidden_size}; both directions "
+                                      f"of every layer have J = {J} (`lstm.hidden_size`).")
+                if cell.input_size != wanted:
+                    why = ("the first layer reads the input x, D = `lstm.input_size` features"
+                           if l == 0 else
+                           "every layer above the first reads BOTH directions of the layer "
+                           "below, side by side: 2J features (`weight_ih_l{l}` is (4J, 2J))")
+                    raise CheckFailed(f"{where} has input_size {cell.input_size}; expected "
+                                      f"{wanted}: {why}.")
+                for name in ("U", "W", "b"):
+                    p = getattr(cell, name)
+                    if isinstance(p, torch.Tensor) and p.dtype != dtype:
+                        raise CheckFailed(
+                            f"{where}.{name} is {p.dtype}; the LSTM's weights are {dtype}. A new "
+                            "`LSTMCell` is float32: convert it to the module's dtype, "
+                            "`LSTMCell(...).to(lstm.weight_ih_l0.dtype)` (or `.double()`), "
+                            "before copying, or the copy rounds the weights.")
+
+
+def _pairs_shape_hint(name, got, expected, sizes) -> str:
+    if len(got) == 2 and got == expected[::-1]:
+        return "It is transposed: copy the torch weight as it is, (4J, inputs); no `.T`."
+    if name.endswith(".b") and len(got) == 1 and got[0] == 8 * sizes["J"]:
+        return ("b holds 4J numbers: the SUM `bias_ih_l{l} + bias_hh_l{l}` (with `_reverse` "
+                "for the backward cell), not the two side by side.")
+    return BI_SIZE_HINT
+
+
+PairsCheck.cells_shape_hint = staticmethod(_pairs_shape_hint)
+
+
+def _explain_pairs(case: Case, leaves) -> str:
+    """The blocks reordered, if they are (the core already lists the wrong parameters)."""
+    text = _explain_cells(case, leaves)
+    return text[text.index(" The gate blocks") + 1:] if " The gate blocks" in text else ""
+
+check_bidirectional_cells_from_torch = PairsCheck(
+    "bidirectional_cells_from_torch", reference_bidirectional_cells_from_torch, _bi_lstm_cases,
+    explain=_explain_pairs, depends_on=[check_lstm_cells_from_torch],
+    hints=[
+        (r"size of tensor|must match the size|shape mismatch|size mismatch|doesn't match the "
+         r"broadcast shape", BI_SIZE_HINT),
+        (r"leaf Variable that requires grad|in-place operation",
+         "Autograd forbids writing into a parameter in place while it records gradients: do "
+         "the copies inside `with torch.no_grad():`."),
+        (r"has no attribute '\w*reverse\w*'",
+         "The backward direction's parameters carry `_reverse` AFTER the layer index: "
+         "`weight_ih_l0_reverse`, `weight_hh_l0_reverse`, `bias_ih_l0_reverse`, "
+         "`bias_hh_l0_reverse`. Read one with `getattr(lstm, f'weight_ih_l{l}_reverse')`."),
+        (r"has no attribute '(weight|bias)_(ih|hh)_l\d+'",
+         "nn.LSTM names its layers 0 .. L-1: `weight_ih_l0` ... `weight_ih_l{L-1}`, and the "
+         "backward direction `weight_ih_l0_reverse` ... Read one with "
+         "`getattr(lstm, f'weight_ih_l{l}' + suffix)`."),
+        (r"cannot assign|can't assign",
+         "Copy into the cell's parameters in place: `cell.U.copy_(...)` inside "
+         "`with torch.no_grad():`."),
+    ],
+    mistakes=[
+        Mistake("both cells of a layer hold the FORWARD weights: the backward cell takes the "
+                "parameters whose names end in `_reverse` (`weight_ih_l{l}_reverse`, "
+                "`weight_hh_l{l}_reverse`, `bias_ih_l{l}_reverse`, `bias_hh_l{l}_reverse`).",
+                lambda lstm: _wrong_pairs(lstm, direction_of=lambda l, k: "")),
+        Mistake("both cells of a layer hold the `_reverse` weights: only the backward cell takes "
+                "them; the forward cell takes the parameters without the suffix "
+                "(`weight_ih_l{l}`, ...).",
+                lambda lstm: _wrong_pairs(lstm, direction_of=lambda l, k: "_reverse")),
+        Mistake("the directions are swapped: the forward cell holds the `_reverse` weights and "
+                "the backward cell the forward ones. `layers[l][0]`, the forward cell, takes "
+                "`weight_ih_l{l}`, ...; `layers[l][1]`, the backward cell, takes "
+                "`weight_ih_l{l}_reverse`, ...",
+                lambda lstm: _wrong_pairs(lstm, direction_of=lambda l, k: ("_reverse", "")[k])),
+        Mistake("`b` is `bias_ih` alone: `bias_hh` was forgotten. nn.LSTM adds TWO bias vectors "
+                "in each direction of each layer; the course cell holds their sum: "
+                "`b = bias_ih_l{l} + bias_hh_l{l}` (with `_reverse` on both for the backward cell).",
+                lambda lstm: _wrong_pairs(lstm, bias="ih")),
+        Mistake("`b` is `bias_hh` alone: `bias_ih` was forgotten. nn.LSTM adds TWO bias vectors "
+                "in each direction of each layer; the course cell holds their sum: "
+                "`b = bias_ih_l{l} + bias_hh_l{l}` (with `_reverse` on both for the backward cell).",
+                lambda lstm: _wrong_pairs(lstm, bias="hh")),
+        Mistake("the gate blocks were reordered (to f, i, o, g). The course's LSTMCell stacks "
+                "its blocks in PyTorch's order (i, f, g, o): copy the matrices as they are.",
+                lambda lstm: _wrong_pairs(lstm, blocks=(1, 0, 3, 2))),
+        Mistake("every layer got the first layer's weights (`_l0`). `layers[l]` takes the "
+                "weights whose names end in `_l{l}` (and `_l{l}_reverse`).",
+                lambda lstm: _wrong_pairs(lstm, layer_of=lambda l: 0)),
+        Mistake("the layers are in reverse order: `layers[0]` must hold the first layer's "
+                "weights (`_l0`), the bottom layer, which reads the input.",
+                lambda lstm: _wrong_pairs(lstm, layer_of=lambda l: lstm.num_layers - 1 - l)),
+    ],
+)
+
+
+# --- Exercise 5: running the bidirectional stack ------------------------------------------------
+BI_STACK_SPECS = (  # B, T, D, J, L, label
+    (2, 5, 4, 4, 1, "one bidirectional layer, D = J"),
+    (3, 4, 3, 4, 2, "2 layers, D != J"),
+    (2, 6, 5, 3, 3, "3 layers, J < D"),
+    (1, 5, 2, 3, 2, "a batch of one (B = 1)"),
+    (2, 1, 3, 2, 2, "one step (T = 1)"),
+)
+
+
+def _bi_stack_cases(rng) -> list[Case]:
+    cases = []
+    for B, T, D, J, L, label in BI_STACK_SPECS:
+        layers = [tuple(random_cell("lstm", D if l == 0 else 2 * J, J, rng) for _ in range(2))
+                  for l in range(L)]
+        cases.append(Case({"layers": layers, "xs": random_inputs(rng, B, T, D),
+                           "states": random_state("lstm", (2 * L, B, J), rng)},
+                          {"B": B, "T": T, "D": D, "J": J, "2J": 2 * J, "L": L, "2L": 2 * L},
+                          label))
+    return cases
+
+
+def reference_bidirectional_stack_forward(layers, xs, states):
+    """utils.recurrent.RecurrentNet(bidirectional=True) holding these cells."""
+    J = layers[0][0].hidden_size
+    with torch.random.fork_rng(devices=[]):
+        net = recurrent.RecurrentNet("lstm", layers[0][0].input_size, J, len(layers),
+                                     bidirectional=True)
+    for layer, (fwd, bwd) in zip(net.layers, layers):
+        layer.forward_pass.cell, layer.backward_pass.cell = fwd, bwd   # the given cells
+    return net(xs, states)
+
+
+def _bi_stack(layers, xs, states, *, unflipped=False, no_reverse=False, halves="fb",
+              backward_reads="input", state_rows="layer", final_rows="layer",
+              backward_final="state", swap_cells=False, time_axis=1, zeros=False):
+    """A bidirectional stack with one typical mistake switched on (defaults: right).
+
+    unflipped: the backward outputs stay in reversed time order. no_reverse: the backward cell
+    runs left to right. halves: "fb" ([fwd; bwd], right) or "bf". backward_reads: "input"
+    (right) or "forward" (the forward direction's outputs of the same layer). state_rows /
+    final_rows: "layer" (row 2l forward, 2l+1 backward, right) or "direction" (all forward
+    rows first). backward_final: "state" (right) or "last step" (h at output[:, -1]).
+    swap_cells: the pair read as (backward, forward). time_axis: the axis flipped (1 is
+    time, right; 0 is the batch). zeros: every cell starts from zeros, not from `states`.
+    """
+    L = len(layers)
+    h_0, c_0 = (torch.zeros_like(s) for s in states) if zeros else states
+    rows = (lambda l: (2 * l, 2 * l + 1)) if state_rows == "layer" else (lambda l: (l, L + l))
+    inputs, finals = xs, []
+    for l, pair in enumerate(layers):
+        fwd, bwd = pair[::-1] if swap_cells else pair
+        f_row, b_row = rows(l)
+        out_f, final_f = _run(fwd, inputs, (h_0[f_row], c_0[f_row]))
+        read = out_f if backward_reads == "forward" else inputs
+        out_b, final_b = _run(bwd, read if no_reverse else read.flip(time_axis),
+                              (h_0[b_row], c_0[b_row]))
+        if not (unflipped or no_reverse):
+            out_b = out_b.flip(time_axis)                     # back to time order
+        if backward_final == "last step":
+            final_b = (out_b[:, -1], final_b[1])
+        inputs = torch.cat([out_f, out_b] if halves == "fb" else [out_b, out_f], dim=-1)
+        finals.append((final_f, final_b))
+    order = ([s for pair in finals for s in pair] if final_rows == "layer"
+             else [f for f, _ in finals] + [b for _, b in finals])
+    return inputs, (torch.stack([h for h, _ in order]), torch.stack([c for _, c in order]))
+
+
+def _bi_mistake(**switches):
+    return lambda layers, xs, states: _bi_stack(layers, xs, states, **switches)
+
+
+BI_STACK_MISTAKES = [
+    Mistake("the backward direction's outputs were not flipped back to time order. Run the "
+            "backward cell on `xs.flip(1)`, then flip its outputs back, `out_b.flip(1)`, so that "
+            "`out_b[:, t]` is its state after reading x_T ... x_t and sits next to the forward "
+            "state at the same step t.", _bi_mistake(unflipped=True)),
+    Mistake("the backward cell ran left to right, like the forward one. The backward direction "
+            "reads the sequence from the END: run it on `inputs.flip(1)` and flip its outputs "
+            "back to time order.", _bi_mistake(no_reverse=True)),
+    Mistake("the sequences were flipped along axis 0, the batch: `xs` is (B, T, D), so time is "
+            "axis 1. Reverse the steps with `inputs.flip(1)` (and flip the backward outputs back "
+            "with `.flip(1)`).", _bi_mistake(time_axis=0)),
+    Mistake("the cells start from zeros, not from the initial states they were given: layer l's "
+            "forward cell starts from `(h_0[2 * l], c_0[2 * l])`, its backward cell from row "
+            "`2 * l + 1`. The check gives non-zero ones.", _bi_mistake(zeros=True)),
+    Mistake("the halves are concatenated in the wrong order. PyTorch's order, and the course's, "
+            "is forward first: `torch.cat([out_f, out_b], dim=-1)`, so `output[..., :J]` is the "
+            "forward direction and `output[..., J:]` the backward one.",
+            _bi_mistake(halves="bf")),
+    Mistake("the backward cell read the forward direction's outputs of the same layer. Both "
+            "directions of a layer read the SAME input sequence (`xs` for the first layer, the "
+            "2J-wide output of the layer below above it); the two only meet in the "
+            "concatenation that the next layer reads.", _bi_mistake(backward_reads="forward")),
+    Mistake("the initial states were read direction by direction (`h_0[l]` forward, "
+            "`h_0[L + l]` backward). PyTorch's rows go layer by layer, forward first: layer l's "
+            "forward cell starts from row `2 * l` of `h_0` and `c_0`, its backward cell from "
+            "row `2 * l + 1`.", _bi_mistake(state_rows="direction")),
+    Mistake("`h_n` and `c_n` are in direction-major order (every forward state, then every "
+            "backward state). PyTorch's rows go layer by layer, forward first: row `2 * l` is "
+            "layer l's forward final state, row `2 * l + 1` its backward one.",
+            _bi_mistake(final_rows="direction"), keys=FINAL_KEYS),
+    Mistake("the backward direction's final `h` was taken at the last time step "
+            "(`output[:, -1, J:]`). The backward direction reads x_T first and x_1 LAST: its final "
+            "state is its state after x_1, which sits at `output[:, 0, J:]` (the final state "
+            "`run_layer` returns for it).", _bi_mistake(backward_final="last step"),
+            keys=FINAL_KEYS),
+    Mistake("the cells of a pair were used the wrong way round. `layers[l]` is the pair "
+            "`(forward cell, backward cell)`: `fwd, bwd = layers[l]`.",
+            _bi_mistake(swap_cells=True)),
+]
+
+
+def _bi_stack_shape_hint(name, got, expected, sizes) -> str:
+    B, T, J, L = sizes["B"], sizes["T"], sizes["J"], sizes["L"]
+    if name == "output":
+        if got == (B, T, J):
+            return ("That is one direction: `output` holds both directions side by side at every "
+                    "step, `torch.cat([out_f, out_b], dim=-1)`, (B, T, 2J).")
+        if got == (B, 2 * T, J):
+            return "Concatenate the two directions along the LAST axis (`dim=-1`), not along time."
+        if got == (B, 2 * J):
+            return "That is one step: `output` holds the top layer's output at EVERY step."
+    elif got == (L, B, J):
+        return ("That is one state per layer: a bidirectional stack has 2L final states, both "
+                "directions of every layer, (2L, B, J), layer by layer, forward first.")
+    elif got == (2, B, J) and L > 1:
+        return "That is the top layer only: `h_n` holds the final states of EVERY layer, (2L, B, J)."
+    return ""
+
+
+def _explain_bi_stack(case: Case, leaves) -> str:
+    """Which rows of h_n, c_n are right, and whether the forward or backward half of output is."""
+    parts = []
+    J = case.sizes["J"]
+    for name, got, expected in same_shape_parts(leaves):
+        if name == "output":
+            halves = [f"`output[..., {s}]` ({d}) {'right' if values_match(got[..., sl], expected[..., sl]) else 'wrong'}"
+                      for s, d, sl in ((":J", "forward", slice(None, J)),
+                                       ("J:", "backward", slice(J, None)))]
+            parts.append(", ".join(halves))
+            continue
+        label = {"final_states": "h_n", "value 1": "h_n", "value 2": "c_n"}[name]
+        rows = [f"{label}[{k}] {'right' if values_match(got[k], expected[k]) else 'wrong'}"
+                for k in range(len(expected))]
+        parts.append(", ".join(rows))
+    return ("By part: " + "; ".join(parts) + ".") if parts else ""
+
+
+BI_STATE_HINT = ("`states` is the pair `(h_0, c_0)`, each (2L, B, J): layer l's forward cell "
+                 "starts from `(h_0[2 * l], c_0[2 * l])`, its backward cell from "
+                 "`(h_0[2 * l + 1], c_0[2 * l + 1])`. Return `(output, (h_n, c_n))`, with the "
+                 "final h's stacked into h_n and the c's into c_n, in the same row order.")
+
+
+def _size_error_hint(message: str, sizes: dict) -> str:
+    """Words for a cell that was given an input of the wrong width, from the widths."""
+    found = re.search(r"x_t must have shape \(\*, (\d+)\), got \(\d+, (\d+)\)", message)
+    if not found:
+        return ""
+    wanted, given = int(found.group(1)), int(found.group(2))
+    D, J = sizes["D"], sizes["J"]
+    if wanted == 2 * J and given == J:
+        return ("A cell above the first layer was given J numbers per step. It reads 2J: BOTH "
+                "directions of the layer below side by side, `torch.cat([out_f, out_b], dim=-1)` "
+                "(not the forward half alone, nor one direction's outputs), and both of its "
+                "cells read that same 2J-wide sequence.")
+    if wanted == 2 * J and given == D:
+        return ("A cell above the first layer was given `xs` (D numbers per step). Only the first "
+                "layer reads `xs`; every layer above reads the 2J-wide output of the layer below, "
+                "`torch.cat([out_f, out_b], dim=-1)`.")
+    if wanted == D and given == J:
+        return ("The backward cell of the first layer was given the forward direction's outputs "
+                "(J numbers per step). Both directions of a layer read the same input: `xs` for "
+                "the first layer.")
+    if wanted == D and given == 2 * J:
+        return ("A cell of the first layer was given a 2J-wide sequence: the first layer reads "
+                "`xs`; only the layers above read the concatenation of both directions.")
+    return ""
+
+
+RUN_LAYER_SPECS = (("rnn", 2, 3, 3, 4), ("lstm", 3, 4, 2, 3))   # kind, B, T, D, J
+
+
+def _run_layer_cases(rng) -> list[Case]:
+    return [Case({"cell": random_cell(kind, D, J, rng), "xs": random_inputs(rng, B, T, D),
+                  "state": random_state(kind, (B, J), rng)},
+                 {"B": B, "T": T, "D": D, "J": J}, f"{kind} cell") for kind, B, T, D, J in RUN_LAYER_SPECS]
+
+
+check_run_layer = ForkRngCheck("run_layer", _run, _run_layer_cases,
+                               output_names=("outputs", "final state"))
+"""The notebook's given ``run_layer``: a dependency of Exercise 5, checked when a learner's stack
+calls it and fails (a `run_layer` edited or redefined in the notebook is then named)."""
+
+
+class BiStackCheck(ForkRngCheck):
+    """Exercise 5's check: a size error raised inside the learner's code is explained from the
+    widths the cell wanted and was given (which half, which layer)."""
+
+    def _run_case(self, fn, case: Case) -> None:
+        try:
+            super()._run_case(fn, case)
+        except CheckFailed as failure:
+            extra = _size_error_hint(failure.message, case.sizes) if failure.attempted else ""
+            if extra and extra not in failure.message:
+                failure.message += "\n" + extra
+            raise
+
+    def _explain(self, message: str, fn) -> str:
+        if re.search(r"x_t must have shape \(\*, \d+\), got", message):
+            return message       # _run_case adds the words, from the case's sizes
+        return super()._explain(message, fn)
+
+
+check_bidirectional_stack_forward = BiStackCheck(
+    "bidirectional_stack_forward", reference_bidirectional_stack_forward, _bi_stack_cases,
+    output_names=("output", "final_states"),
+    shape_hint=_bi_stack_shape_hint,
+    explain=_explain_bi_stack,
+    depends_on=[check_run_layer, check_stacked_forward],
+    shape_tip="`xs` is (B, T, D); each direction's outputs are (B, T, J), a layer's (B, T, 2J).",
+    hints=[
+        (r"h_prev must have shape|c_prev must have shape",
+         "A cell's state is (B, J): one row of the (2L, B, J) tensors, "
+         "`(h_0[2 * l], c_0[2 * l])` for layer l's forward cell and "
+         "`(h_0[2 * l + 1], c_0[2 * l + 1])` for its backward cell."),
+        (r"tuple|pair|got list|not iterable|unpack", BI_STATE_HINT),
+        (r"index \d+ is out of bounds|list index out of range",
+         "There are L = `len(layers)` layers and 2L rows in `h_0`: rows `2 * l` and "
+         "`2 * l + 1` belong to layer l."),
+    ],
+    structure_hints=[
+        (r"`final_states` returned a torch.Tensor|`final_states` is a torch.Tensor", BI_STATE_HINT),
+        (r"`final_states` is a (list|tuple)",
+         "Stack the final h's into h_n and the c's into c_n: each a tensor (2L, B, J)."),
+        (r"`(value 1|value 2)` is a (list|tuple)",
+         "Stack the h's of the final states into h_n, and the c's into c_n: each is a tensor "
+         "(2L, B, J)."),
+    ],
+    renames=renamed_pair("`h_n` (final_states[0])", "`c_n` (final_states[1])", "h_n, c_n"),
+    mistakes=BI_STACK_MISTAKES,
+)
+
+
+CHECKS = {check.name: with_edges(check) for check in (
+    check_stacked_forward, check_lstm_cells_from_torch, check_stack_parameter_count,
+    check_bidirectional_cells_from_torch, check_bidirectional_stack_forward)}
