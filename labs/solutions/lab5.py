@@ -93,9 +93,9 @@ def set_forget_bias(lstm, value):
     J = lstm.hidden_size
     directions = ["", "_reverse"] if lstm.bidirectional else [""]
     with torch.no_grad():                      # write into the parameters themselves
-        for k in range(lstm.num_layers):
+        for layer in range(lstm.num_layers):
             for suffix in directions:
                 # rows J:2J, block 1 of i, f, g, o; only the sum of the two biases counts
-                getattr(lstm, f"bias_ih_l{k}{suffix}")[J:2 * J] = value
-                getattr(lstm, f"bias_hh_l{k}{suffix}")[J:2 * J] = 0.0
+                getattr(lstm, f"bias_ih_l{layer}{suffix}")[J:2 * J] = value
+                getattr(lstm, f"bias_hh_l{layer}{suffix}")[J:2 * J] = 0.0
     return lstm
