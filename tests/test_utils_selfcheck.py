@@ -134,6 +134,14 @@ def test_backticks_become_code_and_a_lone_backtick_stays():
     assert "<code>model.step(x)</code> once; a ` alone" in html
 
 
+def test_subscripts_in_text_but_not_in_code():
+    html = numeric("With c_{t-1} = 2, Γ_u = 0.1 and b_f = 1, what is h_t? See `bias_ih_l0`; "
+                   "batch_first stays a word", 1.0)._repr_html_()
+    assert "c<sub>t-1</sub>" in html and "Γ<sub>u</sub>" in html and "b<sub>f</sub>" in html
+    assert "h<sub>t</sub>?" in html
+    assert "<code>bias_ih_l0</code>" in html and "batch_first stays" in html
+
+
 def test_no_url_and_nothing_fetched():
     for check in (tiny_numeric(unit="nats"), tiny_choice()):
         html = check._repr_html_()

@@ -176,12 +176,22 @@ def _code(escaped: str) -> str:
     return f"<code>{escaped}</code>"
 
 
+# A subscript in plain text: c_t, Γ_u, b_f, h_{t-1} (after a letter; up to 3 characters, or
+# anything short in braces). Code in backticks keeps its underscores (`bias_ih_l0`).
+_SUBSCRIPT = re.compile(r"(?<=[A-Za-z\u0391-\u03c9\u0303])_(?:\{([^{}<>&]{1,12})\}"
+                        r"|([A-Za-z0-9]{1,3})(?![A-Za-z0-9_]))")
+
+
+def _subscripts(escaped: str) -> str:
+    return _SUBSCRIPT.sub(lambda m: f"<sub>{m.group(1) or m.group(2)}</sub>", escaped)
+
+
 def _html(text: str) -> str:
-    """Escaped text, with `backticks` shown as code."""
+    """Escaped text, with `backticks` shown as code and c_t, h_{t-1} as subscripts."""
     parts = html_lib.escape(text, quote=True).split("`")
     if len(parts) % 2 == 0:                  # an unpaired backtick stays a backtick
         parts[-2:] = [parts[-2] + "`" + parts[-1]]
-    return "".join(_code(p) if i % 2 else p for i, p in enumerate(parts))
+    return "".join(_code(p) if i % 2 else _subscripts(p) for i, p in enumerate(parts))
 
 
 def _js(value) -> str:
