@@ -1123,3 +1123,32 @@ def conversion_check(kind: str, reference: Callable, *, whole_stack: str, stacke
         output_names="params", in_place_tip=in_place_tip, explain=explain,
         shape_hint=torch_weight_shape_hint(gate_blocks(kind), whole_stack, stacked),
         hints=torch_weight_hints(kind), mistakes=mistakes)
+
+
+# --- what a training loop returns ----------------------------------------------------------------
+def returned_losses(got, steps: int, name: str) -> list[float]:
+    """The losses a learner's training loop `name` returned, as floats, or a CheckFailed that
+    says what is wrong with them (a tensor, a number, the wrong count, tensors inside)."""
+    import torch
+
+    def brief(x) -> str:
+        text = str(x)
+        return text if len(text) < 40 else text[:37] + "..."
+
+    if isinstance(got, (torch.Tensor, numbers.Number)):
+        raise CheckFailed(f"`{name}` returned a {type(got).__name__}, `{brief(got)}`; return a "
+                          "list with the loss of every step, `losses.append(loss.item())`.")
+    if not isinstance(got, (list, tuple, np.ndarray)):
+        raise CheckFailed(f"`{name}` returned a {type(got).__name__}; return a list with the "
+                          "loss of every step.")
+    if len(got) != steps:
+        raise CheckFailed(f"`{name}` returned {len(got)} value(s) for steps={steps}: return a "
+                          "list with one loss per step.")
+    if any(isinstance(x, torch.Tensor) for x in got):
+        raise CheckFailed("The losses are tensors: store numbers, `losses.append(loss.item())`. "
+                          "A tensor keeps its step's whole computation graph alive (memory), and "
+                          "can't be plotted directly.")
+    if not all(isinstance(x, (numbers.Real, np.floating)) and not isinstance(x, bool)
+               for x in got):
+        raise CheckFailed("The losses must be numbers: `losses.append(loss.item())`.")
+    return [float(x) for x in got]

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -46,7 +45,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from .. import gradients, models, tasks
 from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck,
-                   call_learner, code_names, random_cell, random_inputs)
+                   call_learner, code_names, random_cell, random_inputs, returned_losses)
 from .edges import again_with_new_values, with_edges
 
 
@@ -617,32 +616,6 @@ def _probe_model(seed: int):
     return model, task
 
 
-def _losses(got, steps: int) -> list[float]:
-    """The returned losses as floats, or a CheckFailed saying what is wrong with them."""
-    if isinstance(got, torch.Tensor) or isinstance(got, numbers.Number):
-        raise CheckFailed(f"`train_recall` returned {type(got).__name__} `{_brief(got)}`; return "
-                          "the list of the losses of every step, `losses.append(loss.item())`.")
-    if not isinstance(got, (list, tuple, np.ndarray)):
-        raise CheckFailed(f"`train_recall` returned a {type(got).__name__}; return a list with "
-                          "the loss of every step.")
-    if len(got) != steps:
-        raise CheckFailed(f"`train_recall` returned {len(got)} value(s) for {steps} steps; "
-                          "return a list with one loss per step.")
-    if any(isinstance(x, torch.Tensor) for x in got):
-        raise CheckFailed("The losses are tensors: store numbers, `losses.append(loss.item())`. "
-                          "A tensor keeps its whole computation graph alive (memory), and can't be "
-                          "plotted directly.")
-    if not all(isinstance(x, (numbers.Real, np.floating)) and not isinstance(x, bool)
-               for x in got):
-        raise CheckFailed("The losses must be numbers: `losses.append(loss.item())`.")
-    return [float(x) for x in got]
-
-
-def _brief(x) -> str:
-    text = str(x)
-    return text if len(text) < 40 else text[:37] + "..."
-
-
 def _check_steps(updates: list[dict], steps: int, lr: float) -> None:
     """Every update: one plain SGD step with the given lr, covering the whole model."""
     if not updates:
@@ -674,8 +647,8 @@ def _run_training(call, seed: int, steps: int, clip, lr: float = 0.5, distance: 
     with torch.random.fork_rng(devices=[]), GradientSpy(model) as spy:
         got = call(model, TaskSpy(task, spy), distance, steps, clip, lr, generator)
     if spied:
-        return _losses(got, steps), spy, generator
-    return _losses(got, steps), spy.updates
+        return returned_losses(got, steps, "train_recall"), spy, generator
+    return returned_losses(got, steps, "train_recall"), spy.updates
 
 
 BATCH = "`ids, labels = task.sample(32, distance, generator)`"

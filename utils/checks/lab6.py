@@ -39,7 +39,6 @@ Two are judged by what they do (``PropertyCheck``s):
 from __future__ import annotations
 
 import math
-import numbers
 import re
 
 import numpy as np
@@ -52,7 +51,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from .. import recurrent
 from .core import (Case, CheckFailed, HintedCheck, Mistake, Probe, PropertyCheck, call_learner,
                    random_cell, random_inputs, random_state, random_torch_module, renamed_pair,
-                   same_shape_parts)
+                   returned_losses, same_shape_parts)
 from .edges import with_edges
 
 
@@ -976,25 +975,6 @@ class TrainingSpy:
         })
 
 
-def _returned_losses(got, steps: int) -> list[float]:
-    if isinstance(got, (torch.Tensor, numbers.Number)):
-        raise CheckFailed(f"`train_tagger` returned a {type(got).__name__}; return a list with "
-                          "the loss of every step, `losses.append(loss.item())`.")
-    if not isinstance(got, (list, tuple, np.ndarray)):
-        raise CheckFailed(f"`train_tagger` returned a {type(got).__name__}; return a list with "
-                          "the loss of every step.")
-    if len(got) != steps:
-        raise CheckFailed(f"`train_tagger` returned {len(got)} value(s) for steps={steps}: one "
-                          "loss per step.")
-    if any(isinstance(x, torch.Tensor) for x in got):
-        raise CheckFailed("The losses are tensors: store numbers, `losses.append(loss.item())`. "
-                          "A tensor keeps its step's whole computation graph alive.")
-    if not all(isinstance(x, (numbers.Real, np.floating)) and not isinstance(x, bool)
-               for x in got):
-        raise CheckFailed("The losses must be numbers: `losses.append(loss.item())`.")
-    return [float(x) for x in got]
-
-
 def _train_model(seed: int) -> nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -1006,7 +986,7 @@ def _run_loop(call, steps: int, lr: float, seed: int):
     model.eval()                                     # as after an evaluation: the loop must train
     with torch.random.fork_rng(devices=[]), TrainingSpy(model, source) as spy:
         got = call(model, source, steps, lr)
-    return _returned_losses(got, steps), spy, source
+    return returned_losses(got, steps, "train_tagger"), spy, source
 
 
 def _check_optimizer(spy: TrainingSpy, steps: int, lr: float) -> None:

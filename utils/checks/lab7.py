@@ -472,24 +472,29 @@ class CellsCheck(ForkRngCheck):
                         "win). Each layer needs its own cell: create a new `LSTMCell` inside "
                         "the loop (`[cell] * L` repeats one cell L times).")
         for l, cell in enumerate(got):
-            wanted = D if l == 0 else J
-            if cell.hidden_size != J:
-                raise CheckFailed(f"`cells[{l}]` has hidden_size {cell.hidden_size}; every layer "
-                                  f"of the LSTM has J = {J} (`lstm.hidden_size`).")
-            if cell.input_size != wanted:
-                why = ("the first layer reads the input x, D = `lstm.input_size` features" if l == 0
-                       else f"`cells[{l}]` reads the J outputs of the layer below, so its input_size is "
-                       "J = `lstm.hidden_size`")
-                raise CheckFailed(f"`cells[{l}]` has input_size {cell.input_size}; expected "
-                                  f"{wanted}: {why}.")
-            for name in ("U", "W", "b"):
-                p = getattr(cell, name)
-                if isinstance(p, torch.Tensor) and p.dtype != dtype:
-                    raise CheckFailed(
-                        f"`cells[{l}].{name}` is {p.dtype}; the LSTM's weights are {dtype}. A new "
-                        "`LSTMCell` is float32: convert it to the module's dtype, "
-                        "`LSTMCell(...).to(lstm.weight_ih_l0.dtype)` (or `.double()`), before "
-                        "copying, or the copy rounds the weights.")
+            above = (f"`cells[{l}]` reads the J outputs of the layer below, so its input_size is "
+                     "J = `lstm.hidden_size`")
+            _examine_cell(cell, f"`cells[{l}]`", D if l == 0 else J, J, dtype,
+                          "every layer of the LSTM has", None if l == 0 else above)
+
+
+def _examine_cell(cell, where: str, inputs: int, J: int, dtype, layers: str, above) -> None:
+    """A converted cell's sizes and dtype: hidden_size J, input_size `inputs` (D in the first
+    layer; `above` says why a higher layer reads what it reads), the module's dtype."""
+    if cell.hidden_size != J:
+        raise CheckFailed(f"{where} has hidden_size {cell.hidden_size}; {layers} J = {J} "
+                          "(`lstm.hidden_size`).")
+    if cell.input_size != inputs:
+        why = above or "the first layer reads the input x, D = `lstm.input_size` features"
+        raise CheckFailed(f"{where} has input_size {cell.input_size}; expected {inputs}: {why}.")
+    for name in ("U", "W", "b"):
+        p = getattr(cell, name)
+        if isinstance(p, torch.Tensor) and p.dtype != dtype:
+            raise CheckFailed(
+                f"{where}.{name} is {p.dtype}; the LSTM's weights are {dtype}. A new "
+                "`LSTMCell` is float32: convert it to the module's dtype, "
+                "`LSTMCell(...).to(lstm.weight_ih_l0.dtype)` (or `.double()`), before "
+                "copying, or the copy rounds the weights.")
 
 
 def _cells_shape_hint(name, got, expected, sizes) -> str:
@@ -783,28 +788,12 @@ class PairsCheck(CellsCheck):
                  "has its own weights: create TWO new `LSTMCell`s per layer.") if same_pair else
                 ("Two layers hold the same cell object, so they share one set of weights. Create "
                  "new cells inside the loop, two per layer."))
+        above = ("every layer above the first reads BOTH directions of the layer below, side "
+                 "by side: 2J features (`weight_ih_l{l}` is (4J, 2J))")
         for l, pair in enumerate(got):
-            wanted = D if l == 0 else 2 * J
             for k, cell in enumerate(pair):
-                where = f"`layers[{l}][{k}]`"
-                if cell.hidden_size != J:
-                    raise CheckFailed(f"{where} has hidden_size {cell.hidden_size}; both directions "
-                                      f"of every layer have J = {J} (`lstm.hidden_size`).")
-                if cell.input_size != wanted:
-                    why = ("the first layer reads the input x, D = `lstm.input_size` features"
-                           if l == 0 else
-                           "every layer above the first reads BOTH directions of the layer "
-                           "below, side by side: 2J features (`weight_ih_l{l}` is (4J, 2J))")
-                    raise CheckFailed(f"{where} has input_size {cell.input_size}; expected "
-                                      f"{wanted}: {why}.")
-                for name in ("U", "W", "b"):
-                    p = getattr(cell, name)
-                    if isinstance(p, torch.Tensor) and p.dtype != dtype:
-                        raise CheckFailed(
-                            f"{where}.{name} is {p.dtype}; the LSTM's weights are {dtype}. A new "
-                            "`LSTMCell` is float32: convert it to the module's dtype, "
-                            "`LSTMCell(...).to(lstm.weight_ih_l0.dtype)` (or `.double()`), "
-                            "before copying, or the copy rounds the weights.")
+                _examine_cell(cell, f"`layers[{l}][{k}]`", D if l == 0 else 2 * J, J, dtype,
+                              "both directions of every layer have", None if l == 0 else above)
 
 
 def _pairs_shape_hint(name, got, expected, sizes) -> str:
