@@ -1837,6 +1837,45 @@ add("stacking.residual_add", [
 ])
 
 
+# ==============================================================================================
+# live
+# ==============================================================================================
+from utils import live  # noqa: E402
+
+
+def _live_payload():
+    return live.export_model(lm(), VOCAB)
+
+
+add("live.export_model", [
+    (TYPE, "a torch.nn.LSTM", lambda: live.export_model(nn.LSTM(3, 4), VOCAB), r"must be a utils\.models\.CharLM"),
+    (TYPE, "vocab a list", lambda: live.export_model(lm(), VOCAB.itos), r"must be a utils\.data\.Vocab"),
+    (CLASH, "a vocab of another size", lambda: live.export_model(lm(), data.Vocab(["a"])), r"vocab has 5 tokens but the model predicts 9"),
+    (ABSURD, "max_bytes = 0", lambda: live.export_model(lm(), VOCAB, max_bytes=0)),
+    (ABSURD, "over the size budget", lambda: live.export_model(lm(), VOCAB, max_bytes=100), r"takes [\d,]+ bytes, over the budget of 100"),
+    (CLASH, "two layers", lambda: live.export_model(lm(num_layers=2), VOCAB), r"one-layer models"),
+    (CLASH, "the simplified GRU", lambda: live.export_model(lm(cell="simple_gru"), VOCAB)),
+])
+add("live.decode_payload", [
+    (TYPE, "a JSON string", lambda: live.decode_payload("{}")),
+    (CLASH, "another format", lambda: live.decode_payload({"format": "x", "version": 1})),
+    (SIZE, "a tensor shorter than its shape", lambda: live.decode_payload(
+        {**_live_payload(), "tensors": {"b": {"shape": [99], "data": "AAAAAA=="}}})),
+])
+add("live.text_view", [
+    (TYPE, "text = 5", lambda: live.text_view(lm(), VOCAB, 5)),
+    (ABSURD, "top_k = 0", lambda: live.text_view(lm(), VOCAB, "ab", top_k=0)),
+    (ABSURD, "top_k above the vocabulary", lambda: live.text_view(lm(), VOCAB, "ab", top_k=10)),
+    (ABSURD, "temperature = 0", lambda: live.text_view(lm(), VOCAB, "ab", temperature=0)),
+    (NONFINITE, "temperature = inf", lambda: live.text_view(lm(), VOCAB, "ab", temperature=INF)),
+    (TYPE, "temperature = '1'", lambda: live.text_view(lm(), VOCAB, "ab", temperature="1")),
+    (TYPE, "bos = 1", lambda: live.text_view(lm(), VOCAB, "ab", bos=1)),
+    (ABSURD, "max_chars = 10**6", lambda: live.text_view(lm(), VOCAB, "ab", max_chars=10**6)),
+    (CLASH, "text longer than max_chars", lambda: live.text_view(lm(), VOCAB, "abcde", max_chars=3)),
+    (EMPTY, "label = ' '", lambda: live.text_view(lm(), VOCAB, "ab", label=" ")),
+])
+
+
 # --- the table ---------------------------------------------------------------------------------
 def results(entries=None, slow_s: float | None = None) -> list[tuple[Bad, Outcome]]:
     """Run the entries (all by default); with slow_s, name those that took longer."""

@@ -12,14 +12,15 @@ Modules, from the bottom up (each module's docstring is the map of what it holds
     tasks        the key-recall task, sweeps           tagging    per-position labels
     gates        a gated cell's gates over a sequence  stacking   orders of computation, depth
     plotting     the course's plot style               explore    widgets with a static face
+    live         a trained model running in the page (JS)
     diagrams     matplotlib figures of the models      claims     sentences about results
     checks       lab exercise checks                 selfcheck  questions in the chapters
 """
 from . import (baselines, cells, checkpoints, checks, claims, data, diagrams, environment, explore,
-               gates, gradients, models, numpy_rnn, plotting, recurrent, sampling, selfcheck,
+               gates, gradients, live, models, numpy_rnn, plotting, recurrent, sampling, selfcheck,
                stacking, tagging, tasks, training)
 from .environment import get_device, seed_everything, setup
 
 __all__ = ["baselines", "cells", "checkpoints", "checks", "claims", "data", "diagrams", "environment",
-           "explore", "gates", "gradients", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
+           "explore", "gates", "gradients", "live", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
            "selfcheck", "stacking", "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]

@@ -194,7 +194,7 @@ def _html(text: str) -> str:
     return "".join(_code(p) if i % 2 else _subscripts(p) for i, p in enumerate(parts))
 
 
-def _js(value) -> str:
+def js_literal(value) -> str:
     """A JavaScript literal that cannot end the <script> early (no <, >, & in it)."""
     return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("&", "\\u0026"))
@@ -311,7 +311,7 @@ class SelfCheck:
     def __init__(self, kind: str, question: str, data: dict, body, options=()):
         self.kind, self.question, self.data = kind, question, data
         self._body, self._options = body, list(options)     # body(id) -> the inputs' HTML
-        self._digest = hashlib.sha1(_js([kind, question, data]).encode()).hexdigest()[:8]
+        self._digest = hashlib.sha1(js_literal([kind, question, data]).encode()).hexdigest()[:8]
 
     def _repr_html_(self) -> str:
         """The widget. Every call makes new ids, so one page may show it twice."""
@@ -325,7 +325,7 @@ class SelfCheck:
                 f'</fieldset></form>'
                 f'<p class="sc-feedback" role="status" aria-live="polite"></p>'
                 f'<p class="sc-answer" aria-live="polite"></p></div>'
-                + _SCRIPT % {"data": _js(payload)})
+                + _SCRIPT % {"data": js_literal(payload)})
 
     def __repr__(self) -> str:
         lines = [f"Self-check: {self.question}"]
