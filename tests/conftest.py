@@ -8,6 +8,9 @@ others wait on a file lock and reuse the result.
 Set RNN_COURSE_SITE=/path/to/_build/html to test an existing build instead (handy while
 working on the browser test: ``make book`` once, then
 ``RNN_COURSE_SITE=_build/html pytest tests/test_site_browser.py``).
+
+``browser`` is a headless Chromium (Playwright) for one test module: skipped where Chromium
+or Playwright is missing, an error when CI is set.
 """
 from __future__ import annotations
 
@@ -144,3 +147,39 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+# --- a headless Chromium, shared by every browser test ------------------------------------------
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def require_browser() -> None:
+    """Skip when Chromium or Playwright is missing; fail instead when CI is set."""
+    why = None
+    if not CHROMIUM.exists():
+        why = (f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium) "
+               "to run the browser tests")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            why = "playwright is not installed (pip install -r requirements.txt)"
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why + " [CI is set, so this is an error]", pytrace=False)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      headless=True)
+        yield chromium
+        chromium.close()

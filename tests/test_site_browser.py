@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import re
 import sys
 import threading
@@ -36,10 +35,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LOADED_BYTES = ROOT / "test-artifacts" / "loaded-bytes"   # one file per page: path, bytes
 
@@ -84,22 +79,6 @@ PHONE_TOLERANCE_PX = 2
 PHONE_SCREENSHOTS = ("home", "chapter01", "lab01")
 
 
-def _require_browser():
-    why = None
-    if not CHROMIUM.exists():
-        why = (f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium) "
-               "to run the browser tests")
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            why = "playwright is not installed (pip install -r requirements.txt)"
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why + " [CI is set, so this is an error]", pytrace=False)
-        pytest.skip(why)
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep pytest's output clean
         pass
@@ -114,18 +93,6 @@ def server(built_site):
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _is_favicon(url: str) -> bool:

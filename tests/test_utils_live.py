@@ -8,9 +8,7 @@ They are skipped where Chromium or Playwright is missing.
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,21 +123,6 @@ def test_html_is_self_contained_and_escaped():
 
 
 # --- in the browser ------------------------------------------------------------------------------
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                               args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
 def open_view(browser, view: LiveView):
     context = browser.new_context(viewport={"width": 360, "height": 800})
     page = context.new_page()

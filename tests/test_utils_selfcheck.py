@@ -7,9 +7,7 @@ HTML is loaded into a blank page), skipped where Chromium or Playwright is missi
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -206,30 +204,21 @@ def test_number_text(value, text):
 
 
 # --- the widget in a browser ----------------------------------------------------------------
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-
-
 @pytest.fixture(scope="module")
-def page():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 360, "height": 800})
-        requests, errors = [], []
-        page = context.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        percent = numeric("What share?", 12.5, unit="%",
-                          mistakes=[(0.125, "That is the fraction, not the percentage.")])
-        page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                         + tiny_numeric(unit="nats")._repr_html_() + tiny_choice()._repr_html_()
-                         + percent._repr_html_() + "</body>")
-        page.requests, page.errors = requests, errors
-        yield page
-        browser.close()
+def page(browser):               # browser: tests/conftest.py
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    requests, errors = [], []
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    percent = numeric("What share?", 12.5, unit="%",
+                      mistakes=[(0.125, "That is the fraction, not the percentage.")])
+    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
+                     + tiny_numeric(unit="nats")._repr_html_() + tiny_choice()._repr_html_()
+                     + percent._repr_html_() + "</body>")
+    page.requests, page.errors = requests, errors
+    yield page
+    context.close()
 
 
 def _answer(page, text: str, widget: int = 0) -> str:
