@@ -559,9 +559,11 @@ def test_in_place_keeps_an_earlier_optimizer_training_the_lstm_a_new_parameter_d
         assert (not torch.equal(before, lstm.bias_ih_l0.detach())) == follows
 
 
-def test_forget_bias_check_is_fast():
+def test_forget_bias_check_stays_far_within_its_time_limit():
+    """CPU seconds (what the limit counts), so a busy machine does not fail it."""
     import time
-    start = time.perf_counter()
-    CHECKS["set_forget_bias"](SOLUTIONS.set_forget_bias)
-    assert time.perf_counter() - start < 3.0
+    check = CHECKS["set_forget_bias"]
+    start = time.process_time()
+    assert check(SOLUTIONS.set_forget_bias).passed
+    assert time.process_time() - start < check.time_limit_s / 5
 

@@ -543,10 +543,11 @@ def test_the_training_spy_sees_the_reference_loop_in_order():
         assert torch.allclose(update["applied"], update["expected"], rtol=1e-5, atol=1e-8)
 
 
-def test_the_training_check_is_quick():
+def test_the_model_and_loop_checks_stay_far_within_their_time_limits():
+    """CPU seconds (what the limit counts), so a busy machine does not fail it."""
     import time
-    start = time.perf_counter()
-    assert CHECKS["train_tagger"](SOLUTIONS.train_tagger).passed
-    assert CHECKS["make_tagger"](SOLUTIONS.make_tagger).passed
-    assert time.perf_counter() - start < 10
+    for name in ("train_tagger", "make_tagger"):
+        start = time.process_time()
+        assert CHECKS[name](getattr(SOLUTIONS, name)).passed
+        assert time.process_time() - start < CHECKS[name].time_limit_s / 5, name
 

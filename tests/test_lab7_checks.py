@@ -432,10 +432,12 @@ def test_a_broken_run_layer_is_named_before_the_stack_is_blamed():
     assert lab7.check_run_layer(run_layer).passed
 
 
-def test_the_new_checks_are_fast():
+def test_the_new_checks_stay_far_within_their_time_limit():
+    """CPU seconds per check (what the limit counts), so a busy machine does not fail it."""
     for name in ("bidirectional_cells_from_torch", "bidirectional_stack_forward"):
         wrong = [fn for exercise, fn, _ in WRONG_ANSWERS if exercise == name]
-        start = time.perf_counter()
+        start = time.process_time()
         for answer in [getattr(SOLUTIONS, name)] + wrong:
             CHECKS[name](answer)
-        assert (time.perf_counter() - start) / (1 + len(wrong)) < 1.0
+        per_check = (time.process_time() - start) / (1 + len(wrong))
+        assert per_check < CHECKS[name].time_limit_s / 5, name

@@ -241,7 +241,8 @@ def test_browser_view_types_shows_and_reports(browser):
     print(f"\nkeystroke, 120 characters, RNN of 128 units (median of 20): typing at the end "
           f"{end:.1f} ms, editing the first character {start:.1f} ms; payload "
           f"{view.payload_bytes:,} bytes")
-    assert max(end, start) < 1000, f"a keystroke took {max(end, start):.0f} ms"
+    # a measurement, reported (not asserted: tests must not depend on the machine's speed)
+    assert len(times["end"]) == len(times["start"]) == 20
     assert page.requests == [] and page.errors == []
 
 
