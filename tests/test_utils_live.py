@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from utils import data, models
-from utils.live import (FORMAT, LiveView, decode_payload, export_model, payload_bytes,
-                        text_view)
+from utils.live import (FORMAT, PARITY_TOLERANCE, LiveView, decode_payload, export_model,
+                        payload_bytes, text_view)
 from utils.recurrent import RecurrentNet, run_core
 
 TEXT = "ROMEO:\nWhat light through yonder window breaks? Zq~"   # ends in unknown characters
@@ -114,7 +114,9 @@ def test_html_is_self_contained_and_escaped():
     view = text_view(make_model("lstm"), VOCAB, "</script><b>", label="Type a line")
     assert isinstance(view, LiveView)
     html = view._repr_html_()
-    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|\bsrc=|\bhref=|@import|fetch\(", html)
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|\bsrc=(?!\"data:image/png;base64,)|"
+                         r"\bhref=|@import|fetch\(", html)
+    assert html.count("<img ") == 1 and 'alt="Heat strip of the hidden state' in html
     assert html.count("<script>") == 1 and html.count("</script>") == 1   # the typed </script> is escaped
     assert "&lt;/script&gt;&lt;b&gt;" in html
     assert 'class="rl-static"' in html and "needs JavaScript" in html
@@ -173,7 +175,7 @@ def test_browser_forward_pass_equals_pytorch(browser, cell, backend, embedding_d
     view = text_view(model, VOCAB, "x")
     page = open_view(browser, view)
     ids = VOCAB.encode(TEXT)
-    js = page.evaluate(JS_RUN, [view.payload, ids])
+    js = page.evaluate(JS_RUN, [view.data["payload"], ids])
     ref = torch_reference(model, ids)
     worst = 0.0
     for t, step in enumerate(js):
@@ -269,3 +271,45 @@ def test_a_model_of_whole_sequences_predicts_after_bos(browser):
     pct = root.locator(".rl-pct").first.text_content()
     assert pct == f"{100 * float(p.max()):.1f}%"
     assert page.requests == [] and page.errors == []
+
+
+def test_float16_export_halves_the_weights_and_keeps_rounded_ones_exact():
+    model = make_model("lstm", hidden_size=32)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())            # as checkpoints.round_weights leaves them
+    wide, half = export_model(model, VOCAB), export_model(model, VOCAB, dtype="float16")
+    assert payload_bytes(half) < 0.6 * payload_bytes(wide)
+    for name, a in decode_payload(half).items():
+        np.testing.assert_array_equal(a, decode_payload(wide)[name], err_msg=name)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        export_model(model, VOCAB, dtype="int8")
+    with torch.no_grad():
+        model.head.weight[0, 0] = 0.1            # not a float16 number
+    with pytest.raises(ValueError, match="V is not: round the model first"):
+        export_model(model, VOCAB, dtype="float16")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_view_checks_itself_against_pytorch_and_says_so(browser, dtype):
+    model = make_model("gru", hidden_size=24, seed=5)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    view = text_view(model, VOCAB, "ROMEO:\nWhat light", dtype=dtype)
+    page = open_view(browser, view)
+    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    assert parity["compared"] == len("ROMEO:\nWhat light") * (24 + len(VOCAB))
+    assert parity["maxDiff"] < PARITY_TOLERANCE
+    line = page.locator(".rl-parity").text_content()
+    assert "Checked in your browser against PyTorch" in line and "please report" not in line
+    assert page.requests == [] and page.errors == []
+
+
+def test_a_wrong_reference_is_reported_to_the_reader(browser):
+    view = text_view(make_model("rnn"), VOCAB, "hello")
+    view.reference["text"] = "hellp"             # PyTorch's numbers for another text
+    page = open_view(browser, view)
+    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    assert parity["maxDiff"] > PARITY_TOLERANCE
+    assert "please report it" in page.locator(".rl-parity").text_content()
