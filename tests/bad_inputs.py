@@ -1855,6 +1855,9 @@ add("live.export_model", [
     (ABSURD, "over the size budget", lambda: live.export_model(lm(), VOCAB, max_bytes=100), r"takes [\d,]+ bytes, over the budget of 100"),
     (CLASH, "two layers", lambda: live.export_model(lm(num_layers=2), VOCAB), r"one-layer models"),
     (CLASH, "the simplified GRU", lambda: live.export_model(lm(cell="simple_gru"), VOCAB)),
+    (ABSURD, "dtype = 'int8'", lambda: live.export_model(lm(), VOCAB, dtype="int8"), r"dtype must be one of"),
+    (CLASH, "float16 for weights that are not float16 numbers",
+     lambda: live.export_model(lm(), VOCAB, dtype="float16"), r"round the model first"),
 ])
 add("live.decode_payload", [
     (TYPE, "a JSON string", lambda: live.decode_payload("{}")),
@@ -1873,6 +1876,7 @@ add("live.text_view", [
     (ABSURD, "max_chars = 10**6", lambda: live.text_view(lm(), VOCAB, "ab", max_chars=10**6)),
     (CLASH, "text longer than max_chars", lambda: live.text_view(lm(), VOCAB, "abcde", max_chars=3)),
     (EMPTY, "label = ' '", lambda: live.text_view(lm(), VOCAB, "ab", label=" ")),
+    (ABSURD, "dtype = 'float64'", lambda: live.text_view(lm(), VOCAB, "ab", dtype="float64")),
 ])
 
 

@@ -207,10 +207,12 @@ FORWARD_JS = r"""
     return out;
   }
 
-  function timed(rootEl, fn) {                   // run fn, record its time in data-ms
+  // fn wrapped so that its time goes to the root's data-ms, unless fn returns false
+  // (nothing changed: a key that moved nothing, a value already shown).
+  function timed(rootEl, fn) {
     return function () {
       var t0 = performance.now(), r = fn.apply(this, arguments);
-      rootEl.setAttribute("data-ms", (performance.now() - t0).toFixed(3));
+      if (r !== false) { rootEl.setAttribute("data-ms", (performance.now() - t0).toFixed(3)); }
       return r;
     };
   }

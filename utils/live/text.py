@@ -70,7 +70,7 @@ _SCRIPT = r"""
   function update() {
     var text = box.value.slice(0, data.maxChars);
     var at = touched ? Math.min(box.selectionStart, text.length) : text.length;
-    if (shown !== null && shown.text === text && shown.at === at) { return; }
+    if (shown !== null && shown.text === text && shown.at === at) { return false; }
     shown = {text: text, at: at};
     var ids = L.encode(m, text);
     if (data.bos) { ids.unshift(m.stoi["<BOS>"]); }
@@ -143,7 +143,7 @@ _SCRIPT = r"""
   }
   var touched = false;                          // before the reader's first touch: the end
   ["input", "keyup", "click", "focus"].forEach(function (kind) {   // keyup: arrows move the cursor
-    box.addEventListener(kind, L.timed(root, function () { touched = true; update(); }));
+    box.addEventListener(kind, L.timed(root, function () { touched = true; return update(); }));
   });
   update();
 
