@@ -62,6 +62,7 @@ from nbclient.exceptions import CellExecutionError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from course_toc import toc_notebooks  # noqa: E402
+from test_live_site import LIVE_KINDS, check_output_alone, live_outputs  # noqa: E402
 
 NOTEBOOKS = toc_notebooks()
 CELL_TIMEOUT_S = 300                        # as `execute.timeout` in _config.yml
@@ -529,3 +530,22 @@ def test_normalise_blanks_durations_and_nothing_else():
         assert normalise(changed) != normalise(table)
     assert normalise("loss 3.5 after 300 steps") != normalise("loss 3.6 after 300 steps")
     assert normalise("accuracy 95.6%, F1 0.91") != normalise("accuracy 95.7%, F1 0.91")
+
+
+LIVE_NOTEBOOKS = [p for p in NOTEBOOKS if p.relative_to(ROOT).with_suffix("").as_posix() in LIVE_KINDS]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("path", LIVE_NOTEBOOKS, ids=lambda p: p.stem)
+def test_live_views_start_in_simulated_colab(path, course, shared_dir, browser):
+    """Each live view that the simulated Colab run printed works alone, as in Colab's
+    per-output iframe: it starts offline, with no request and no error, and recomputes
+    PyTorch's numbers within the tolerance."""
+    run = colab_run(path, course, shared_dir)
+    assert not run.error, f"{path.name} failed in the simulated Colab runtime:\n{run.error[-3000:]}"
+    kinds = LIVE_KINDS[path.relative_to(ROOT).with_suffix("").as_posix()]
+    outputs = live_outputs(run.notebook)
+    assert len(outputs) == len(kinds), f"{path.name}: {len(outputs)} live outputs in Colab"
+    for html, kind in zip(outputs, kinds):
+        check_output_alone(browser, html, kind)

@@ -313,3 +313,12 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
     assert parity["maxDiff"] > PARITY_TOLERANCE
     assert "please report it" in page.locator(".rl-parity").text_content()
+
+
+def test_a_view_that_fails_keeps_its_static_face(browser):
+    view = LiveView("broken", "A view whose script fails.", "<p>live</p>",
+                    "throw new Error('the view failed');", {}, reference=None)
+    page = open_view(browser, view)
+    assert page.locator(".rl-static").is_visible() and page.locator(".rl-live").is_hidden()
+    assert page.locator(".rnn-live").get_attribute("data-ready") is None
+    assert any("the view failed" in e for e in page.errors)

@@ -249,10 +249,14 @@ _FRAME_JS = r"""
   var data = %(data)s;
   var root = document.getElementById(data.id);
   if (!root || root.getAttribute("data-ready")) { return; }
-  var L = window.RNNCourseLive;
+  var L = window.RNNCourseLive, face = root.querySelector(".rl-static"),
+      live = root.querySelector(".rl-live");
+  function view() {
   %(script)s
-  root.querySelector(".rl-static").hidden = true;
-  root.querySelector(".rl-live").hidden = false;
+  }
+  face.hidden = true;                           // shown first, so the view can measure widths
+  live.hidden = false;
+  try { view(); } catch (err) { face.hidden = false; live.hidden = true; throw err; }
   root.setAttribute("data-ready", "1");
   var line = root.querySelector(".rl-parity");
   if (root.rnnLiveParity && data.reference) {

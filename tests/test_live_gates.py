@@ -1,0 +1,335 @@
+"""utils.live.gates: every gate and state of a GRU or LSTM per unit and per character, and the
+units that follow a property of the text, computed in the page.
+
+The browser tests open the view's raw HTML in headless Chromium (every request is recorded
+and must be none) and compare the page with PyTorch: every quantity of every unit at every
+character (GRU and LSTM, torch and scratch backends, one-hot and embedded inputs, float32
+and float16 payloads) within 1e-5, the ranking of the units with a numpy computation of the
+same correlation, and the controls driven by the keyboard. Skipped where Chromium or
+Playwright is missing (an error under CI, see conftest.browser).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from utils import data, models
+from utils.live import PARITY_TOLERANCE, LiveView
+from utils.live.gates import (MAX_GATE_CHARS, PROPERTIES, QUANTITIES, correlations, gate_view,
+                              rank_units, text_property, trace_text)
+from utils.recurrent import run_core
+
+TEXT = 'ROMEO:\nWhat light (through) "yonder" window breaks?\nIt is the east. Zq~'   # unknowns
+VOCAB = data.Vocab.from_texts('ROMEO:\nwhat light through yonder window breaks?\n'
+                              'It is the east, and Juliet is the sun. "()[]')
+
+
+def make_model(cell: str, backend: str = "torch", embedding_dim=8, hidden_size=16, seed=0,
+               scale: float = 1.0, half: bool = False):
+    torch.manual_seed(seed)
+    model = models.CharLM(len(VOCAB), hidden_size=hidden_size, cell=cell,
+                          embedding_dim=embedding_dim, backend=backend).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(scale)                        # larger weights: saturated gates too
+            if half:
+                p.copy_(p.half().float())        # as checkpoints.round_weights leaves them
+    return model
+
+
+# --- the properties and the correlation ------------------------------------------------------
+def test_text_properties_follow_their_definitions():
+    text = 'AB:\nHe said "hi (yo)" x]'
+    expect = {
+        "line_position": [0, 1, 2, 3] + list(range(len(text) - 4)),
+        "speaker_line": [1, 1, 1, 1] + [0] * (len(text) - 4),
+        "in_quotes": [1 if 12 <= t <= 20 else 0 for t in range(len(text))],
+        "in_brackets": [1 if 16 <= t <= 19 else 0 for t in range(len(text))],
+        "word_start": [1 if t in (0, 4, 7, 12, 16, 22) else 0 for t in range(len(text))],
+        "vowel": [1 if ch.lower() in "aeiou" else 0 for ch in text],
+        "capital": [1 if ch in "ABH" else 0 for ch in text],
+    }
+    assert set(expect) == set(PROPERTIES)
+    for name, want in expect.items():
+        np.testing.assert_array_equal(text_property(text, name), want, err_msg=name)
+    assert text_property("", "vowel").shape == (0,)
+    # Chapter 5's definition: "MACBETH:" and its line break, not a line of capitals without
+    # a colon, nor one with a lower-case letter
+    assert text_property("MACBETH:\nNO\nMacb:\n", "speaker_line").tolist() == [1] * 9 + [0] * 9
+
+
+def test_correlations_are_pearson_and_zero_where_nothing_varies():
+    rng = np.random.default_rng(0)
+    values, prop = rng.normal(size=(40, 6)), rng.integers(0, 2, 40).astype(float)
+    values[:, 3] = 0.25                                                 # a unit that never moves
+    r = correlations(values, prop)
+    for j in range(6):
+        want = 0.0 if j == 3 else np.corrcoef(values[:, j], prop)[0, 1]
+        assert r[j] == pytest.approx(want, abs=1e-12)
+    assert np.all(correlations(values, np.ones(40)) == 0)               # a constant property
+    assert rank_units([0.1, -0.5, 0.5, 0.0]) == [1, 2, 0, 3]            # |r|, ties by number
+    with pytest.raises(ValueError, match="values must be"):
+        correlations(values, prop[:5])
+
+
+# --- arguments -------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, error, words", [
+    (lambda m: gate_view(make_model("rnn"), VOCAB, "hi"), ValueError, "a gated cell, 'gru' or 'lstm'"),
+    (lambda m: gate_view(m, VOCAB, 5), TypeError, "text must be a str, got int"),
+    (lambda m: gate_view(m, VOCAB, "hi \U0001F600"), ValueError, "Basic Multilingual Plane"),
+    (lambda m: gate_view(m, VOCAB, "hi", quantity="f"), ValueError, "quantity must be one of 'r', 'u'"),
+    (lambda m: gate_view(m, VOCAB, "hi", prop="nouns"), ValueError, "prop must be one of 'line_position'"),
+    (lambda m: gate_view(m, VOCAB, "hi", unit=16), ValueError, "from 0 to 15 (the model has 16 units"),
+    (lambda m: gate_view(m, VOCAB, "hi", unit=True), TypeError, "unit must hold unit numbers (int), got bool"),
+    (lambda m: gate_view(m, VOCAB, "hi", units=3), TypeError, "units must be None, a list"),
+    (lambda m: gate_view(m, VOCAB, "hi", units={2: 5}), TypeError, "note must be a str, got int"),
+    (lambda m: gate_view(m, VOCAB, "hi", units=[-1]), ValueError, "got -1"),
+    (lambda m: gate_view(m, VOCAB, "hi", units=list(range(9))), ValueError, "at most 8 units"),
+    (lambda m: gate_view(m, VOCAB, "hi", rows=0), ValueError, "rows must be a positive integer"),
+    (lambda m: gate_view(m, VOCAB, "hi", rows=17), ValueError, "rows must be at most 16"),
+    (lambda m: gate_view(m, VOCAB, "hi", top=13), ValueError, "top must be at most 12"),
+    (lambda m: gate_view(m, VOCAB, "hello", max_chars=3), ValueError, "more than max_chars=3"),
+    (lambda m: gate_view(m, VOCAB, "hi", max_chars=MAX_GATE_CHARS + 1), ValueError, "at most"),
+    (lambda m: gate_view(m, VOCAB, "hi", bos=1), TypeError, "bos must be True or False"),
+    (lambda m: gate_view(m, VOCAB, "hi", label=" "), ValueError, "label must name the text box"),
+    (lambda m: gate_view(m, VOCAB, "hi", label=None), TypeError, "label must be a str"),
+    (lambda m: gate_view(m, VOCAB, "hi", dtype="float16"), ValueError, "round the model first"),
+    (lambda m: gate_view(m, object(), "hi"), TypeError, "vocab must be a utils.data.Vocab"),
+    (lambda m: text_property("hi", "nouns"), ValueError, "property must be one of"),
+    (lambda m: text_property(3, "vowel"), TypeError, "text must be a str, got int"),
+])
+def test_bad_arguments_say_what_was_expected(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call(make_model("gru"))
+
+
+def test_html_is_self_contained_escaped_and_described():
+    view = gate_view(make_model("lstm"), VOCAB, "</script><b>", units={3: "a <unit>"})
+    assert isinstance(view, LiveView) and view.kind == "gates"
+    html = view._repr_html_()
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|\bsrc=(?!\"data:image/png;base64,)|"
+                         r"\bhref=|@import|fetch\(", html)
+    assert html.count("<script>") == 1 and html.count("</script>") == 1
+    assert "&lt;/script&gt;&lt;b&gt;" in html and "a &lt;unit&gt;" in html
+    assert html.count("<img ") == 1 and 'alt="Heat strip of the cell state c_t of a trained LSTM' in html
+    assert all(f'<label for="{part}' in re.sub(r'rnn-live-\w+-\d+-', "", html)
+               for part in ("in", "q", "p", "u"))                     # every control labelled
+    for label in QUANTITIES["lstm"].values():
+        assert label in html
+    assert len(json.dumps(view.reference)) < 50_000                    # a compact reference
+
+
+# --- in the browser --------------------------------------------------------------------------
+def open_view(browser, view: LiveView, width: int = 360, javascript: bool = True):
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
+                     + view._repr_html_() + "</body>")
+    return page
+
+
+STATE = "() => document.querySelector('.rnn-live').rnnGateState()"
+
+
+def choose(page, css: str, value: str):
+    """Set a select as the reader does and let the view update."""
+    page.locator(css).select_option(value)
+
+
+@pytest.mark.parametrize("cell, backend, embedding_dim, half", [
+    ("gru", "torch", 8, False), ("gru", "scratch", None, False), ("gru", "torch", None, True),
+    ("lstm", "torch", None, False), ("lstm", "scratch", 8, False), ("lstm", "torch", 8, True)])
+def test_every_gate_and_state_equals_pytorch(browser, cell, backend, embedding_dim, half):
+    model = make_model(cell, backend, embedding_dim, hidden_size=20, seed=3, scale=3.0, half=half)
+    view = gate_view(model, VOCAB, TEXT, dtype="float16" if half else "float32")
+    page = open_view(browser, view)
+    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    quantities = QUANTITIES[cell]
+    assert parity["compared"] == len(quantities) * 24 * 20            # every unit of a small model
+    assert parity["maxDiff"] < PARITY_TOLERANCE
+    assert "please report" not in page.locator(".rl-parity").text_content()
+    # the whole text, every unit, every quantity: the page against PyTorch
+    want = trace_text(model, VOCAB, TEXT)
+    with torch.no_grad():                         # the hidden state from the model's own core
+        idx = torch.tensor([VOCAB.encode(TEXT)])
+        h_model = run_core(model.core, model.embed(idx))[0][0].numpy()
+    worst = 0.0
+    for key in quantities:
+        choose(page, ".rl-quantity", key)
+        got = np.array(page.evaluate(STATE)["values"])
+        assert got.shape == (len(TEXT), 20)
+        worst = max(worst, float(np.abs(got - want[key]).max()))
+        assert np.abs(got - want[key]).max() < PARITY_TOLERANCE, f"{cell}: {key}"
+        if key in ("h", "c") and (cell == "lstm") == (key == "h"):
+            assert np.abs(got - h_model).max() < PARITY_TOLERANCE       # h_t (c_t = h_t in a GRU)
+    assert page.requests == [] and page.errors == []
+    print(f"\ngates parity {cell}/{backend}/{'one-hot' if embedding_dim is None else 'embedding'}"
+          f"/{'float16' if half else 'float32'}: largest |page - PyTorch| = {worst:.2e}")
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_ranking_equals_numpy(browser, cell):
+    model = make_model(cell, hidden_size=24, seed=1, scale=2.0)
+    view = gate_view(model, VOCAB, TEXT, quantity="c")
+    page = open_view(browser, view)
+    torch_values = trace_text(model, VOCAB, TEXT)
+    ref = view.reference["ranking"]                      # Python's, computed at build time
+    for key in PROPERTIES:
+        choose(page, ".rl-property", key)
+        state = page.evaluate(STATE)
+        assert state["property"] == key
+        np.testing.assert_array_equal(state["prop"], text_property(TEXT, key))
+        mine = correlations(np.array(state["values"]), np.array(state["prop"]))
+        np.testing.assert_allclose(state["r"], mine, rtol=0, atol=1e-12)
+        assert state["order"] == rank_units(state["r"])
+        theirs = correlations(torch_values["c"], text_property(TEXT, key))
+        moving = torch_values["c"].std(0) > 1e-2          # r of a unit that barely moves is noise
+        np.testing.assert_allclose(np.array(state["r"])[moving], theirs[moving], rtol=0, atol=1e-4)
+        shown = [int(b) for b in page.locator(".rl-top button").evaluate_all(
+            "bs => bs.map(b => b.value)")]
+        assert shown == state["order"][:len(shown)]
+        if key == ref["property"]:
+            np.testing.assert_allclose([state["r"][u] for u in ref["units"]], ref["r"], atol=1e-4)
+    assert page.requests == [] and page.errors == []
+
+
+def test_keyboard_status_and_phone_width(browser):
+    model = make_model("lstm", hidden_size=24, seed=2, scale=2.0)
+    view = gate_view(model, VOCAB, TEXT, quantity="c", prop="line_position", units={7: "seven"})
+    page = open_view(browser, view)
+    root = page.locator(".rnn-live")
+    assert root.locator(".rl-static").is_hidden() and root.locator(".rl-live").is_visible()
+    status = root.locator("[role=status]")
+    assert status.get_attribute("aria-live") == "polite"
+    assert "cell state c_t against position in the line: best units" in status.text_content()
+    assert "Shown: unit 7" in status.text_content()                     # the named unit first
+    # the quantity and the property, with the arrow keys
+    quantity = page.get_by_label("Show", exact=True)
+    quantity.focus()
+    quantity.press("ArrowDown")
+    assert quantity.input_value() == "h" and "hidden state h_t against" in status.text_content()
+    page.keyboard.press("Tab")
+    prop = page.get_by_label("Find the units that follow")
+    assert page.evaluate("document.activeElement.className") == "rl-property"
+    prop.press("ArrowDown")
+    assert prop.input_value() == "speaker_line" and "a speaker's name line" in status.text_content()
+    # Tab to the best units' buttons; Enter selects one and the focus stays on it
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")                                          # past the strip
+    first = root.locator(".rl-top button").first
+    assert page.evaluate("document.activeElement.closest('.rl-top') !== null")
+    best = int(first.get_attribute("value"))
+    page.keyboard.press("Enter")
+    assert first.get_attribute("aria-pressed") == "true"
+    assert page.evaluate("document.activeElement.closest('.rl-top') !== null")
+    assert f"Shown: unit {best}," in status.text_content()
+    assert root.locator(".rl-about").text_content().startswith(f"Unit {best}, hidden state h_t")
+    page.keyboard.press("Tab")
+    second = int(root.locator(".rl-top button").nth(1).get_attribute("value"))
+    page.keyboard.press("Space")
+    assert f"Shown: unit {second}," in status.text_content()
+    # the named unit's button, then the number box
+    root.locator(".rl-named button").focus()
+    page.keyboard.press("Enter")
+    assert "Shown: unit 7," in status.text_content()
+    box = page.get_by_label("Show unit (0 to 23)")
+    box.focus()
+    box.press("ArrowUp")
+    assert "Shown: unit 8," in status.text_content() and box.input_value() == "8"
+    box.fill("")
+    page.keyboard.type("19")
+    assert "Shown: unit 19," in status.text_content()
+    assert root.locator(".rl-colored span").count() == len(TEXT)      # the text, coloured
+    box.fill("99")
+    assert "Type a unit number from 0 to 23" in status.text_content()
+    # typing in the box reranks
+    text = page.get_by_label("Type any text")
+    text.focus()
+    text.press("Control+End")
+    page.keyboard.type("\nJULIET:\n")
+    assert status.text_content().startswith(f"{len(TEXT) + 9} characters;")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways at 360 px: {width}"
+    for region in root.locator("[role=region]").all():                # scrolling regions
+        assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+    assert page.requests == [] and page.errors == []
+
+
+def test_a_constant_property_and_an_empty_box_are_said_in_words(browser):
+    view = gate_view(make_model("gru"), VOCAB, "abc", prop="in_quotes")
+    page = open_view(browser, view)
+    status = page.locator("[role=status]")
+    assert "the property does not change over this text" in status.text_content()
+    page.get_by_label("Type any text").fill("")
+    assert "type at least two characters" in status.text_content()
+    assert page.requests == [] and page.errors == []
+
+
+def test_without_javascript_the_static_face_stays(browser):
+    view = gate_view(make_model("gru"), VOCAB, TEXT, quantity="u", prop="word_start")
+    page = open_view(browser, view, javascript=False)
+    static = page.locator(".rl-static")
+    assert static.is_visible() and "GRU of 16 units" in static.text_content()
+    assert "needs JavaScript" in static.text_content()
+    alt = static.locator("img").get_attribute("alt")
+    assert "update gate Γ_u" in alt and "first letter of a word" in alt and "r = " in alt
+    assert page.locator(".rl-live").is_hidden()
+
+
+def test_a_wrong_reference_is_reported_to_the_reader(browser):
+    view = gate_view(make_model("lstm"), VOCAB, "hello there")
+    view.reference["text"] = "hellp there"               # PyTorch's numbers for another text
+    page = open_view(browser, view)
+    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    assert parity["maxDiff"] > PARITY_TOLERANCE
+    assert "please report it" in page.locator(".rl-parity").text_content()
+
+
+def test_keystroke_time_of_the_shipped_lstm_is_reported(browser):
+    from utils import checkpoints
+    ckpt = checkpoints.load_checkpoint(checkpoints.CHECKPOINT_DIR / "shakespeare_lstm.pt")
+    text = ("MACBETH:\nIf chance will have me king, why, chance may crown me,\n" * 5)[:300]
+    view = gate_view(ckpt.model, ckpt.vocab, text, dtype="float16", max_bytes=4_000_000,
+                     units={5: "five"})
+    html = view._repr_html_()
+    page = open_view(browser, view)
+    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    assert parity["maxDiff"] < PARITY_TOLERANCE
+    box = page.get_by_label("Type any text")
+    box.focus()
+    box.press("Control+End")
+    page.keyboard.type("Wh", delay=0)
+    typed = float(page.locator(".rnn-live").get_attribute("data-ms"))
+    times = page.evaluate("""() => {
+      const root = document.querySelector('.rnn-live'), box = root.querySelector('textarea');
+      const out = {end: [], start: []};
+      for (let i = 0; i < 20; i++) {
+        const letter = String.fromCharCode(97 + i % 26);
+        box.value = box.value.slice(0, -1) + letter;             // typing at the end: one step
+        box.setSelectionRange(box.value.length, box.value.length);
+        box.dispatchEvent(new Event('input'));
+        out.end.push(+root.getAttribute('data-ms'));
+      }
+      for (let i = 0; i < 5; i++) {                              // the first character: all steps
+        box.value = String.fromCharCode(97 + i) + box.value.slice(1);
+        box.dispatchEvent(new Event('input'));
+        out.start.push(+root.getAttribute('data-ms'));
+      }
+      return out;
+    }""")
+    end, start = (float(np.median(times[k])) for k in ("end", "start"))
+    print(f"\ngates view, shipped LSTM of {ckpt.model.hidden_size} units, {len(text) + 2} characters: "
+          f"a keystroke at the end {end:.1f} ms (median of 20; the typed one {typed:.1f} ms), "
+          f"editing the first character {start:.1f} ms (median of 5); payload "
+          f"{view.payload_bytes:,} bytes, view HTML {len(html.encode()):,} bytes")
+    assert len(times["end"]) == 20 and len(times["start"]) == 5      # reported, not asserted
+    assert len(html.encode()) < 5_000_000 - 400_000                   # the page stays under 5 MB
+    assert page.requests == [] and page.errors == []
