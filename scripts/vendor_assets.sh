@@ -52,6 +52,8 @@ mathjax@${MATHJAX_VERSION}  (Apache-2.0, see mathjax/LICENSE)
   es5/output/chtml/fonts/woff-v2/*.woff -> mathjax/output/chtml/fonts/woff-v2/
 
 course.css is the course's own stylesheet (not vendored, not touched by the script).
+scripts/fontawesome.js is the course's own empty stand-in for the theme's 1.4 MB icon
+script (the theme's webfont CSS draws the same icons); not touched by the script.
 
 Total size of _vendor/: ${SIZE}
 EOF

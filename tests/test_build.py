@@ -114,6 +114,15 @@ def test_static_css_has_no_remote_urls(built_site):
     assert not bad, "remote URLs in built CSS:\n" + "\n".join(bad)
 
 
+def test_the_theme_icon_script_is_the_course_stand_in(built_site):
+    """The theme's 1.4 MB icon script is replaced by _vendor/scripts/fontawesome.js (a
+    comment): its stylesheet draws the same icons with webfonts. test_site_browser's
+    test_theme_icons_show checks that they do."""
+    built = built_site / "_static/scripts/fontawesome.js"
+    assert built.read_bytes() == (ROOT / "_vendor/scripts/fontawesome.js").read_bytes()
+    assert built.stat().st_size < 2000
+
+
 def test_mathjax_is_vendored(built_site):
     """Pages with math load MathJax from _static/ (vendored), never from a CDN."""
     assert (built_site / MATHJAX_FILE).is_file(), f"{MATHJAX_FILE} missing: is _vendor/ committed?"

@@ -1,4 +1,5 @@
-"""Checkpoints: the shipped Shakespeare model, save/load round trips, and clear errors."""
+"""Checkpoints: the shipped Shakespeare models (the chapters' 512-unit LSTM and the pages'
+256-unit one), save/load round trips, and clear errors."""
 import math
 import pickle
 from pathlib import Path
@@ -19,9 +20,12 @@ SHIPPED = ROOT / "checkpoints" / "shakespeare_lstm.pt"
 VOCAB = Vocab(list("abcdef"))
 
 
-@pytest.fixture(scope="module")
-def shipped():
-    return load_checkpoint(SHIPPED)
+PAGE_MODEL = ROOT / "checkpoints" / "shakespeare_lstm_256.pt"   # the model the pages run
+
+
+@pytest.fixture(scope="module", params=[SHIPPED, PAGE_MODEL], ids=lambda p: p.stem)
+def shipped(request):
+    return load_checkpoint(request.param)
 
 
 def validation_windows(ckpt):
@@ -32,7 +36,7 @@ def validation_windows(ckpt):
 
 # --- the shipped checkpoint -------------------------------------------------------------------------
 def test_shipped_checkpoint_is_small_and_documented(shipped):
-    assert SHIPPED.stat().st_size < 4_000_000
+    assert SHIPPED.stat().st_size < 4_000_000 and PAGE_MODEL.stat().st_size < 1_000_000
     for key in ("cell", "hidden_size", "embedding_dim", "num_layers", "seq_len", "batch_size",
                 "steps", "lr", "clip_norm", "val_fraction"):
         assert key in shipped.settings, key

@@ -5,7 +5,9 @@ The browser tests open the view's raw HTML in headless Chromium (every request i
 and must be none) and compare the page with PyTorch: every quantity of every unit at every
 character (GRU and LSTM, torch and scratch backends, one-hot and embedded inputs, float32
 and float16 payloads) within 1e-5, the ranking of the units with a numpy computation of the
-same correlation, and the controls driven by the keyboard. Skipped where Chromium or
+same correlation, the controls driven by the keyboard, and the reading in slices (a long text
+and a large model: what the page shows while reading, and at the end the numbers of a
+synchronous run of the last text typed). Skipped where Chromium or
 Playwright is missing (an error under CI, see conftest.browser).
 """
 from __future__ import annotations
@@ -19,8 +21,8 @@ import torch
 
 from utils import data, models
 from utils.live import PARITY_TOLERANCE, LiveView
-from utils.live.gates import (MAX_GATE_CHARS, PROPERTIES, QUANTITIES, correlations, gate_view,
-                              rank_units, text_property, trace_text)
+from utils.live.gates import (MAX_GATE_CHARS, PROPERTIES, QUANTITIES, SLICE_MS, correlations,
+                              gate_view, rank_units, text_property, trace_text)
 from utils.recurrent import run_core
 
 TEXT = 'ROMEO:\nWhat light (through) "yonder" window breaks?\nIt is the east. Zq~'   # unknowns
@@ -133,10 +135,17 @@ def open_view(browser, view: LiveView, width: int = 360, javascript: bool = True
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
                      + view._repr_html_() + "</body>")
+    if javascript:
+        idle(page)                               # the starting text read
     return page
 
 
 STATE = "() => document.querySelector('.rnn-live').rnnGateState()"
+
+
+def idle(page):
+    """Wait until the view has read the whole text (no data-busy: no slice to come)."""
+    page.wait_for_function("() => !document.querySelector('.rnn-live').hasAttribute('data-busy')")
 
 
 def choose(page, css: str, value: str):
@@ -293,6 +302,161 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     assert "please report it" in page.locator(".rl-parity").text_content()
 
 
+# --- reading in slices: a long text and a large model ---------------------------------------
+LONG = ((TEXT + "\n") * 5)[:300]
+RUN = "([text, key]) => document.querySelector('.rnn-live').rnnGateRun(text, key)"
+ARIA_BUSY = "() => document.querySelector('[role=status]').getAttribute('aria-busy')"
+# Set the box to each text in turn, one input event each, back to back; what the page shows
+# right after the last one (the first slice of its reading): the state, the root's data-busy,
+# the status, whether the coloured text is greyed (pending) and its text, the strip's colour at
+# the middle of the first row under every character.
+EDIT = """([texts, caret]) => {
+  const root = document.querySelector('.rnn-live'), box = root.querySelector('textarea');
+  for (const text of texts) {
+    box.value = text;
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event('input'));
+  }
+  const ctx = root.querySelector('.rl-strip canvas').getContext('2d'), strip = [];
+  for (let t = 0; t < box.value.length; t++) {
+    strip.push(Array.from(ctx.getImageData(34 + 10 * t + 5, 20, 1, 1).data.slice(0, 3)));
+  }
+  return {state: root.rnnGateState(), busy: root.hasAttribute('data-busy'), strip: strip,
+          status: root.querySelector('[role=status]').textContent,
+          about: root.querySelector('.rl-about').textContent,
+          pending: root.querySelector('.rl-colored').classList.contains('rl-pending'),
+          colored: root.querySelector('.rl-colored').textContent.replace(/\u21b5/g, '')};
+}"""
+
+
+def big_view(text: str = LONG, slice_ms: float | None = None, hidden_size: int = 256):
+    """An LSTM large enough that reading 300 characters takes several slices (slice_ms=0: one
+    step per slice, whatever the machine's speed)."""
+    model = make_model("lstm", embedding_dim=8, hidden_size=hidden_size, seed=4, scale=1.5)
+    view = gate_view(model, VOCAB, text, max_chars=MAX_GATE_CHARS)
+    assert view.data["sliceMs"] == SLICE_MS
+    if slice_ms is not None:
+        view.data["sliceMs"] = slice_ms
+    return model, view
+
+
+def pending(rgb) -> bool:
+    """The strip's colour of a character not yet read: a grey of the hatch (a value's colour is
+    never grey, white at 0 aside)."""
+    return rgb[0] == rgb[1] == rgb[2] < 255
+
+
+def fmt(r: float) -> str:
+    return f"{'−' if r < 0 else '+'}{abs(r):.2f}"
+
+
+# Every quantity the view shows (chosen in the select: every step cached, nothing to read)
+# against a synchronous L.run over the text: the quantities where a number differs.
+SAME = """(text) => {
+  const root = document.querySelector('.rnn-live'), select = root.querySelector('.rl-quantity');
+  const differ = [];
+  for (const option of Array.from(select.options)) {
+    select.value = option.value;
+    select.dispatchEvent(new Event('change'));
+    const shown = root.rnnGateState(), once = root.rnnGateRun(text, option.value);
+    if (shown.busy || shown.text !== text || shown.values.length !== once.length
+        || shown.values.some((row, t) => row.some((v, j) => v !== once[t][j]))) {
+      differ.push(option.value);
+    }
+  }
+  select.value = 'c';
+  select.dispatchEvent(new Event('change'));
+  return differ;
+}"""
+
+
+def assert_read(page, text: str, model=None):
+    """The view shows text wholly read: the values of a synchronous L.run over it (every
+    quantity, exactly; the cell state within 1e-5 of PyTorch's if model), nothing pending, and
+    the ranking and the status of this text."""
+    assert page.evaluate(SAME, text) == []
+    state = page.evaluate(STATE)
+    assert state["text"] == text and state["quantity"] == "c" and state["computed"] == len(text)
+    if model is not None:
+        want = trace_text(model, VOCAB, text)["c"]
+        assert np.abs(np.array(state["values"]) - want).max() < PARITY_TOLERANCE
+    r = correlations(np.array(state["values"]), text_property(text, state["property"]))
+    np.testing.assert_allclose(state["r"], r, rtol=0, atol=1e-12)
+    assert state["order"] == rank_units(state["r"])
+    shown = [int(b) for b in page.locator(".rl-top button").evaluate_all("bs => bs.map(b => b.value)")]
+    assert shown == state["order"][:len(shown)]
+    best = state["order"][0]
+    status = page.locator("[role=status]").text_content()
+    assert status.startswith(f"{len(text)} characters; cell state c_t against position in the line: "
+                             f"best units {best} (r = {fmt(state['r'][best])})"), status
+    assert "rl-pending" not in page.locator(".rl-colored").get_attribute("class")
+    assert page.locator(".rl-colored span").count() == len(text)
+    assert "reading" not in page.locator(".rl-about").text_content()
+    root = page.locator(".rnn-live")
+    assert root.get_attribute("data-busy") is None and root.get_attribute("data-ms-full") is not None
+    assert page.evaluate(ARIA_BUSY) is None                  # the summary, read out
+
+
+def test_editing_the_first_character_ends_as_a_run_of_the_whole_text(browser):
+    model, view = big_view()
+    page = open_view(browser, view)
+    assert_read(page, LONG, model)
+    new = "J" + LONG[1:]
+    first = page.evaluate(EDIT, [[new], 1])
+    k = first["state"]["computed"]                    # what the first slice read (machine speed)
+    # the first response shows only steps of the new text, the others pending
+    assert first["state"]["values"] == page.evaluate(RUN, [new, "c"])[:k]
+    assert first["busy"] == first["pending"] == (k < len(new)) and first["colored"] == new
+    assert [pending(rgb) for rgb in first["strip"]] == [t >= k for t in range(len(new))]
+    idle(page)
+    assert_read(page, new, model)
+    print(f"\ngates view, LSTM of 256 units: editing the first of {len(new)} characters, "
+          f"the first slice read {k}")
+    assert page.requests == [] and page.errors == []
+
+
+def test_typing_during_a_reading_ends_with_the_last_text(browser):
+    model, view = big_view()
+    page = open_view(browser, view)
+    texts = ["J" + LONG[1:], "J" + LONG[1:7] + "x" + LONG[8:], "Ju" + LONG[2:7] + "x" + LONG[8:]]
+    page.evaluate(EDIT, [texts[:2], 0])               # two keystrokes back to back
+    idle(page)
+    assert_read(page, texts[1], model)
+    page.evaluate(EDIT, [texts, 0])                   # three
+    idle(page)
+    assert_read(page, texts[2])
+    assert page.requests == [] and page.errors == []
+
+
+def test_while_reading_the_characters_not_read_are_pending(browser):
+    text = LONG[:120]
+    model, view = big_view(text, slice_ms=0)          # one step per slice
+    page = open_view(browser, view)
+    new = "J" + text[1:]
+    first = page.evaluate(EDIT, [[new], 1])
+    n = len(new)
+    assert first["busy"] and first["state"]["busy"] and first["state"]["computed"] == 1
+    assert first["state"]["values"] == page.evaluate(RUN, [new, "c"])[:1]
+    assert [pending(rgb) for rgb in first["strip"]] == [t >= 1 for t in range(n)]
+    assert first["pending"] and first["colored"] == new          # the text, greyed
+    assert first["status"] == f"Reading… 1 of {n} characters."
+    assert "reading the text, 1 of" in first["about"]
+    assert page.evaluate(ARIA_BUSY) == "true"          # a screen reader waits for the summary
+    # a keystroke while reading restarts from the longest prefix already read and unchanged
+    page.wait_for_function("() => document.querySelector('.rnn-live').rnnGateState().computed >= 40")
+    again = new[:20] + ("a" if new[20] != "a" else "e") + new[21:]
+    second = page.evaluate(EDIT, [[again], 21])
+    assert second["state"]["computed"] == 21          # 20 steps kept, 1 read
+    assert second["pending"] and second["colored"] == again
+    assert second["state"]["values"] == page.evaluate(RUN, [again, "c"])[:21]
+    assert [pending(rgb) for rgb in second["strip"]] == [t >= 21 for t in range(n)]
+    idle(page)
+    assert_read(page, again, model)
+    done = page.evaluate(EDIT, [[], 0])
+    assert not any(pending(rgb) for rgb in done["strip"])
+    assert page.requests == [] and page.errors == []
+
+
 def test_keystroke_time_of_the_shipped_lstm_is_reported(browser):
     from utils import checkpoints
     ckpt = checkpoints.load_checkpoint(checkpoints.CHECKPOINT_DIR / "shakespeare_lstm.pt")
@@ -308,27 +472,42 @@ def test_keystroke_time_of_the_shipped_lstm_is_reported(browser):
     box.press("Control+End")
     page.keyboard.type("Wh", delay=0)
     typed = float(page.locator(".rnn-live").get_attribute("data-ms"))
-    times = page.evaluate("""() => {
+    # data-ms: the first response (the first slice and its paint); data-ms-full: until the
+    # whole text was read and painted
+    times = page.evaluate("""async () => {
       const root = document.querySelector('.rnn-live'), box = root.querySelector('textarea');
-      const out = {end: [], start: []};
+      const status = root.querySelector('[role=status]');
+      const idle = () => new Promise(done => {
+        (function wait() { root.hasAttribute('data-busy') ? setTimeout(wait, 1) : done(); })();
+      });
+      const out = {end: [], endFull: [], start: [], startFull: [], firstRead: []};
       for (let i = 0; i < 20; i++) {
         const letter = String.fromCharCode(97 + i % 26);
         box.value = box.value.slice(0, -1) + letter;             // typing at the end: one step
         box.setSelectionRange(box.value.length, box.value.length);
         box.dispatchEvent(new Event('input'));
         out.end.push(+root.getAttribute('data-ms'));
+        await idle();
+        out.endFull.push(+root.getAttribute('data-ms-full'));
       }
       for (let i = 0; i < 5; i++) {                              // the first character: all steps
         box.value = String.fromCharCode(97 + i) + box.value.slice(1);
+        box.setSelectionRange(1, 1);
         box.dispatchEvent(new Event('input'));
         out.start.push(+root.getAttribute('data-ms'));
+        const read = /^Reading\u2026 (\\d+) of/.exec(status.textContent);
+        out.firstRead.push(read ? +read[1] : box.value.length);
+        await idle();
+        out.startFull.push(+root.getAttribute('data-ms-full'));
       }
       return out;
     }""")
-    end, start = (float(np.median(times[k])) for k in ("end", "start"))
-    print(f"\ngates view, shipped LSTM of {ckpt.model.hidden_size} units, {len(text) + 2} characters: "
-          f"a keystroke at the end {end:.1f} ms (median of 20; the typed one {typed:.1f} ms), "
-          f"editing the first character {start:.1f} ms (median of 5); payload "
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    print(f"\ngates view, shipped LSTM of {ckpt.model.hidden_size} units, {len(text) + 2} characters "
+          f"(slices of {SLICE_MS} ms): a keystroke at the end {med['end']:.1f} ms first response, "
+          f"{med['endFull']:.1f} ms in full (median of 20; the typed one {typed:.1f} ms); editing the "
+          f"first character {med['start']:.1f} ms first response ({med['firstRead']:.0f} characters "
+          f"read), {med['startFull']:.1f} ms in full (median of 5); payload "
           f"{view.payload_bytes:,} bytes, view HTML {len(html.encode()):,} bytes")
     assert len(times["end"]) == 20 and len(times["start"]) == 5      # reported, not asserted
     assert len(html.encode()) < 5_000_000 - 400_000                   # the page stays under 5 MB

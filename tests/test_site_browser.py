@@ -492,3 +492,18 @@ def test_self_checks_fit_a_phone(name, browser, server, built_site):
             page.screenshot(path=str(SCREENSHOTS / f"{name}-phone-selfcheck.png"))
     finally:
         context.close()
+
+
+def test_theme_icons_show(browser, server):
+    """The header's icons (menu, launch, repository, download, full screen, search) are
+    drawn by the theme's webfont CSS, since the icon script is a stand-in
+    (test_build.test_the_theme_icon_script_is_the_course_stand_in)."""
+    context, page, visit = _open(browser, f"{server}/{PAGES['chapter01']}")
+    icons = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.bd-header-article i[class*="fa-"], .article-header-buttons i[class*="fa-"]'))
+        .map(i => ({name: i.className, width: i.getBoundingClientRect().width,
+                    font: getComputedStyle(i).fontFamily}))""")
+    assert len(icons) >= 4, icons
+    assert all(i["width"] > 0 and "Font Awesome" in i["font"] for i in icons), icons
+    assert not visit.console_errors, visit.console_errors
+    context.close()

@@ -20,12 +20,21 @@ effectiveness" figures); a number box shows any unit. Units are numbered from 0,
 Chapter 5 prints them.
 
 At each keystroke the page reruns only the steps after the unchanged prefix (typing at the
-end: one step). Its reference (see ``utils.live.page``): PyTorch's gates, cell states and
-hidden states (``utils.gates.trace_gates`` on the course's cell converted from the model's
-core) on the first ``REFERENCE_CHARS`` characters of the starting text, for up to
-``REFERENCE_UNITS`` units spread over the layer (every unit of a small model), float32
-base64; and, for the tests, Python's correlations of the best units on the whole starting
-text.
+end: one step). When those take longer than a slice (``SLICE_MS``; editing the first
+character of a long text with a large model), it computes them in slices with a pause
+between them (``setTimeout``), painting after each: the characters already read drawn as
+usual, the others greyed and hatched, the status saying how far it has read; the ranking
+of the units and the coloured text follow when the whole text is read. A new keystroke
+cancels the slices still to come and restarts from the longest prefix whose steps are
+computed and unchanged. The root's ``data-ms`` holds the time of the first response (the
+first slice and its paint), ``data-ms-full`` the time until everything was painted, and
+``data-busy`` is present while a reading is in progress.
+
+Its reference (see ``utils.live.page``): PyTorch's gates, cell states and hidden states
+(``utils.gates.trace_gates`` on the course's cell converted from the model's core) on the
+first ``REFERENCE_CHARS`` characters of the starting text, for up to ``REFERENCE_UNITS``
+units spread over the layer (every unit of a small model), float32 base64; and, for the
+tests, Python's correlations of the best units on the whole starting text.
 """
 from __future__ import annotations
 
@@ -48,6 +57,9 @@ REFERENCE_CHARS = 24
 """How many characters of the starting text PyTorch's reference covers."""
 REFERENCE_UNITS = 32
 """How many units (spread over the layer, the starting unit included) the reference covers."""
+SLICE_MS = 12
+"""How long (ms) the page computes steps before it paints and pauses (one step at least): with
+the painting, a keystroke gets a visible response within about 15-20 ms whatever it changes."""
 
 QUANTITIES = {
     "gru": {"r": "relevance (reset) gate Γ_r", "u": "update gate Γ_u", "c_tilde": "candidate c̃_t",
@@ -183,6 +195,9 @@ _STYLE = """<style>
 .rnn-live .rl-colored{font-family:monospace;white-space:pre-wrap;line-height:1.6;max-height:14em;
  overflow-y:auto;border:1px solid #ccc;padding:.3rem;color:#000;background:#fff;margin:.3rem 0}
 .rnn-live .rl-about{margin:.3rem 0 0}
+.rnn-live .rl-colored.rl-pending{color:#595959;
+ background:repeating-linear-gradient(135deg,#eee 0 4px,#fff 4px 8px)}
+.rnn-live[data-busy] .rl-top{opacity:.55}
 </style>"""
 
 _BODY = ('<label for="{id}-in">%(label)s</label>'
@@ -222,21 +237,30 @@ _SCRIPT = r"""
   var Q = {}, P = {};
   data.quantities.forEach(function (d) { Q[d.key] = d; });
   data.properties.forEach(function (d) { P[d.key] = d.label; });
-  var cache = {ids: [], steps: []}, now = null, unit = data.unit;
+  // cache.ids: the ids of the text being read (<BOS> first if lead); cache.steps: the steps
+  // computed so far, those of a prefix of cache.ids. job: the timer of the next slice (null
+  // when the whole text is read). now: what is drawn (rows: the values of the characters read).
+  var cache = {ids: [], steps: []}, job = null, now = null, unit = data.unit, plain = null;
+  var zero = {h: new Float64Array(J), c: new Float64Array(J)};   // the state before any step
   var small = document.createElement("canvas");
   var CW = 10, CH = Math.max(4, Math.min(12, Math.floor(320 / data.rows))), TOP = 15, LEFT = 34;
 
   function show(ch) { return ch === " " ? "\u2423" : ch === "\n" ? "\u21b5" : ch === "\t" ? "\u21e5" : ch; }
   function fmt(v) { return (v < 0 ? "\u2212" : "+") + Math.abs(v).toFixed(2); }
 
-  function steps(text) {                        // rerun only what follows the unchanged prefix
-    var ids = L.encode(m, text), same = 0;
+  function restart(text) {                      // keep the steps of the unchanged prefix
+    var ids = L.encode(m, text), have = cache.steps.length, same = 0;
     if (lead) { ids.unshift(m.stoi["<BOS>"]); }
-    while (same < ids.length && same < cache.ids.length && ids[same] === cache.ids[same]) { same++; }
-    var out = cache.steps.slice(0, same).concat(
-      L.run(m, ids.slice(same), same ? cache.steps[same - 1] : undefined));
-    cache = {ids: ids, steps: out};
-    return out.slice(lead);
+    while (same < ids.length && same < have && ids[same] === cache.ids[same]) { same++; }
+    cache = {ids: ids, steps: cache.steps.slice(0, same)};
+  }
+  function advance(until) {                     // steps until performance.now() >= until (one
+    var ids = cache.ids, out = cache.steps;     // at least); true when the text is all read
+    while (out.length < ids.length) {
+      out.push(L.step(m, ids[out.length], out.length ? out[out.length - 1] : zero));
+      if (performance.now() >= until) { break; }
+    }
+    return out.length === ids.length;
   }
   function values(all, d) {                     // T arrays of J values of quantity d
     return all.map(function (s) { return d.src === "gates" ? s.gates[d.field] : s[d.field]; });
@@ -306,8 +330,8 @@ _SCRIPT = r"""
     return mx;
   }
 
-  function drawStrip() {
-    var n = now.text.length, shown = now.order.slice(0, data.rows), d = now.d;
+  function drawStrip() {                        // the characters not yet read: grey, hatched
+    var n = now.text.length, k = now.rows.length, shown = now.order.slice(0, data.rows), d = now.d;
     var limits = shown.map(function (u) { return limitOf(d, u); }), R = shown.length;
     canvas.width = LEFT + Math.max(1, n) * CW;
     canvas.height = TOP + R * CH + 1;
@@ -315,23 +339,28 @@ _SCRIPT = r"""
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.fillStyle = "#000"; ctx.font = "10px monospace"; ctx.textBaseline = "top";
     ctx.textAlign = "center";
-    for (var t = 0; t < n; t++) { ctx.fillText(show(now.text[t]), LEFT + t * CW + CW / 2, 2); }
+    for (var t = 0; t < n; t++) {
+      ctx.fillStyle = t < k ? "#000" : "#767676";
+      ctx.fillText(show(now.text[t]), LEFT + t * CW + CW / 2, 2);
+    }
+    ctx.fillStyle = "#000";
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     if (CH >= 8) { shown.forEach(function (u, k) { ctx.fillText(String(u), LEFT - 3, TOP + k * CH + CH / 2); }); }
-    if (n > 0) {                                // one pixel per (unit, character), scaled up
-      var img = new ImageData(n, R), px = img.data;
-      for (t = 0; t < n; t++) {
+    if (k > 0) {                                // one pixel per (unit, character), scaled up
+      var img = new ImageData(k, R), px = img.data;
+      for (t = 0; t < k; t++) {
         var row = now.rows[t];
-        for (var k = 0; k < R; k++) {
-          var rgb = colour(row[shown[k]], d, limits[k]), o = 4 * (k * n + t);
+        for (var q = 0; q < R; q++) {
+          var rgb = colour(row[shown[q]], d, limits[q]), o = 4 * (q * k + t);
           px[o] = rgb[0]; px[o + 1] = rgb[1]; px[o + 2] = rgb[2]; px[o + 3] = 255;
         }
       }
-      small.width = n; small.height = R;
+      small.width = k; small.height = R;
       small.getContext("2d").putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(small, LEFT, TOP, n * CW, R * CH);
+      ctx.drawImage(small, LEFT, TOP, k * CW, R * CH);
     }
+    if (k < n) { hatch(ctx, LEFT + k * CW, TOP, (n - k) * CW, R * CH); }
     var at = shown.indexOf(unit);               // the shown unit's row, framed
     if (at >= 0) {                              // a frame around the row, not over it
       ctx.strokeStyle = "#000"; ctx.lineWidth = 1;
@@ -342,12 +371,39 @@ _SCRIPT = r"""
       "Colour: blue negative, white 0, orange positive; each unit scaled to its largest |value| (at least 1).";
   }
 
+  function hatch(ctx, x, y, w, h) {             // light grey with darker diagonal lines
+    ctx.save();
+    ctx.fillStyle = "#e6e6e6"; ctx.fillRect(x, y, w, h);
+    ctx.beginPath(); ctx.rect(x, y, w, h); ctx.clip();
+    ctx.strokeStyle = "#aaa"; ctx.lineWidth = 1; ctx.beginPath();
+    for (var s = x - h; s < x + w; s += 6) { ctx.moveTo(s, y + h); ctx.lineTo(s + h, y); }
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  function plainText() {                        // while reading: the text uncoloured, greyed
+    if (plain === now.text) { return; }         // (set once per keystroke: cheap slices)
+    plain = now.text;
+    colored.classList.add("rl-pending");
+    colored.textContent = now.text.replace(/\n/g, "\u21b5\n");
+  }
+
   function showUnit() {                         // the selected unit: buttons, text, words
-    var d = now.d, n = now.text.length, limit = limitOf(d, unit);
+    var d = now.d, n = now.text.length, k = now.rows.length;
     topButtons.forEach(function (b) { b.setAttribute("aria-pressed", String(+b.value === unit)); });
     named.forEach(function (b) { b.setAttribute("aria-pressed", String(+b.value === unit)); });
     if (document.activeElement !== num) { num.value = unit; }
+    if (!now.done) {                            // still reading: how far; the text greyed
+      plainText();
+      about.textContent = "Unit " + unit + ", " + d.label + ": reading the text, " + k + " of " + n
+        + " characters so far (the others are greyed); the ranking follows.";
+      status.textContent = "Reading\u2026 " + k + " of " + n + " characters.";
+      return;
+    }
+    plain = null;
+    colored.classList.remove("rl-pending");
     var frag = document.createDocumentFragment(), lo = Infinity, hi = -Infinity;
+    var limit = limitOf(d, unit);
     for (var t = 0; t < n; t++) {
       var v = now.rows[t][unit], span = document.createElement("span");
       var rgb = colour(v, d, limit).map(function (c) { return Math.round(255 + (c - 255) * 0.7); });
@@ -370,19 +426,44 @@ _SCRIPT = r"""
       + (n ? ", from " + fmt(lo) + " to " + fmt(hi) + "." : ".");
   }
 
-  function update() {
-    var text = box.value.slice(0, data.maxChars), d = Q[qsel.value], key = psel.value;
-    var rows = values(steps(text), d), p = property(text, key), r = correlations(rows, p);
-    now = {text: text, d: d, key: key, rows: rows, p: p, r: r, order: rank(r)};
+  function update() {                           // a keystroke, another quantity or property
+    var t0 = performance.now(), text = box.value.slice(0, data.maxChars), key = psel.value;
+    clearTimeout(job);                          // cancel the slices of an earlier keystroke
+    restart(text);
+    var r = now ? now.r : new Float64Array(J);  // the strip keeps the last ranking's units
+    now = {text: text, d: Q[qsel.value], key: key, p: property(text, key), rows: [], done: false,
+           r: r, order: now ? now.order : rank(r)};
+    slice(t0, t0);                              // the first slice, now: data-ms
+  }
+  function slice(start, t0) {                   // read for data.sliceMs, then paint
+    var done = advance(start + data.sliceMs);
+    now.rows = values(cache.steps.slice(lead), now.d);
+    if (done) { finish(t0); return; }
+    root.setAttribute("data-busy", "1");
+    status.setAttribute("aria-busy", "true");   // a screen reader waits for the summary
+    paint();
+    job = setTimeout(function () { slice(performance.now(), t0); }, 0);
+  }
+  function finish(t0) {                         // the whole text read: rank the units, paint
+    job = null;
+    var r = now.r = correlations(now.rows, now.p);
+    now.order = rank(r);
+    now.done = true;
     topButtons.forEach(function (b, k) {        // the same buttons, relabelled: focus stays
       var u = now.order[k];
       b.value = String(u);
       b.textContent = u + " (" + fmt(r[u]) + ")";
       b.setAttribute("aria-label", "unit " + u + ", r = " + fmt(r[u]));
     });
+    paint();
+    root.setAttribute("data-ms-full", (performance.now() - t0).toFixed(3));
+    root.removeAttribute("data-busy");
+    status.removeAttribute("aria-busy");
+  }
+  function paint() {
     drawStrip();
     showUnit();
-    if (box.selectionStart >= text.length) { strip.scrollLeft = strip.scrollWidth; }
+    if (box.selectionStart >= now.text.length) { strip.scrollLeft = strip.scrollWidth; }
   }
   function choose(u) { unit = u; drawStrip(); showUnit(); }
 
@@ -399,14 +480,21 @@ _SCRIPT = r"""
   update();
 
   root.rnnGateState = function () {             // what the view shows now (for the tests)
-    return {text: now.text, quantity: now.d.key, property: now.key, unit: unit,
-            r: Array.from(now.r), order: now.order, prop: Array.from(now.p),
+    return {text: now.text, quantity: now.d.key, property: now.key, unit: unit, busy: !now.done,
+            computed: now.rows.length, r: Array.from(now.r), order: now.order,
+            prop: Array.from(now.p),
             values: now.rows.map(function (row) { return Array.from(row); })};
   };
-  root.rnnLiveParity = function () {            // PyTorch's gates and states, recomputed
-    var ref = data.reference, ids = L.encode(m, ref.text);
+  function readAll(text) {                      // every step of text at once (L.run)
+    var ids = L.encode(m, text);
     if (lead) { ids.unshift(m.stoi["<BOS>"]); }
-    var run = L.run(m, ids).slice(lead), T = run.length, U = ref.units.length;
+    return L.run(m, ids).slice(lead);
+  }
+  root.rnnGateRun = function (text, key) {      // quantity key over text, read at once (tests)
+    return values(readAll(text), Q[key]).map(function (row) { return Array.from(row); });
+  };
+  root.rnnLiveParity = function () {            // PyTorch's gates and states, recomputed
+    var ref = data.reference, run = readAll(ref.text), T = run.length, U = ref.units.length;
     var theirs = L.decode(ref.values), mine = [], want = [];
     ref.quantities.forEach(function (key, qi) {
       var rows = values(run, Q[key]);
@@ -599,7 +687,7 @@ def gate_view(model: CharLM, vocab: Vocab, text: str = "", *, quantity: str = "c
                  f"units ({', '.join(QUANTITIES[kind].values())}) under each character, and find "
                  "the units whose values follow a property of the text, such as the position in "
                  "the line.")
-    options = {"bos": bos, "rows": rows, "maxChars": max_chars, "unit": unit,
+    options = {"bos": bos, "rows": rows, "maxChars": max_chars, "unit": unit, "sliceMs": SLICE_MS,
                "quantities": quantities,
                "properties": [{"key": k, "label": v} for k, v in PROPERTIES.items()]}
     return LiveView("gates", described, body, _SCRIPT, {**options, "payload": payload},
@@ -608,4 +696,4 @@ def gate_view(model: CharLM, vocab: Vocab, text: str = "", *, quantity: str = "c
 
 
 __all__ = ["MAX_GATE_CHARS", "PROPERTIES", "QUANTITIES", "REFERENCE_CHARS", "REFERENCE_UNITS",
-           "correlations", "gate_view", "rank_units", "text_property", "trace_text"]
+           "SLICE_MS", "correlations", "gate_view", "rank_units", "text_property", "trace_text"]
