@@ -503,7 +503,8 @@ def test_theme_icons_show(browser, server):
         '.bd-header-article i[class*="fa-"], .article-header-buttons i[class*="fa-"]'))
         .map(i => ({name: i.className, width: i.getBoundingClientRect().width,
                     font: getComputedStyle(i).fontFamily}))""")
-    assert len(icons) >= 4, icons
-    assert all(i["width"] > 0 and "Font Awesome" in i["font"] for i in icons), icons
+    shown = [i for i in icons if i["width"] > 0]          # menus that are closed hold some
+    assert len(shown) >= 4, icons
+    assert all("Font Awesome" in i["font"] for i in icons), icons
     assert not visit.console_errors, visit.console_errors
     context.close()
