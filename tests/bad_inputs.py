@@ -1879,6 +1879,42 @@ add("live.text_view", [
     (ABSURD, "dtype = 'float64'", lambda: live.text_view(lm(), VOCAB, "ab", dtype="float64")),
 ])
 
+add("live.sample_view", [
+    (TYPE, "prompt = 5", lambda: live.sample_view(lm(), VOCAB, 5)),
+    (ABSURD, "temperature = 0", lambda: live.sample_view(lm(), VOCAB, "ab", temperature=0)),
+    (ABSURD, "seed = -1", lambda: live.sample_view(lm(), VOCAB, "ab", seed=-1)),
+    (ABSURD, "length = 0", lambda: live.sample_view(lm(), VOCAB, "ab", length=0)),
+    (TYPE, "a SequenceTagger", lambda: live.sample_view(tagger(), VOCAB, "ab")),
+])
+add("live.sample_text", [
+    (TYPE, "a list for the source", lambda: live.sample_text([1, 2], VOCAB, "ab")),
+    (NONFINITE, "temperature = nan", lambda: live.sample_text(_live_payload(), VOCAB, "ab", NAN)),
+    (ABSURD, "seed = 2**32", lambda: live.sample_text(_live_payload(), VOCAB, "ab", 1.0, 2**32)),
+])
+add("live.gradient_view", [
+    (TYPE, "inputs a list", lambda: live.gradient_view([[0.0]])),
+    (SIZE, "inputs of 2 dimensions", lambda: live.gradient_view(xs(T, D))),
+    (ABSURD, "radius = 0", lambda: live.gradient_view(xs(B, T, D), hidden_size=J, radius=0)),
+    (CLASH, "an activation not offered", lambda: live.gradient_view(xs(B, T, D), hidden_size=J,
+                                                                  activation="sigmoid")),
+])
+add("live.gate_view", [
+    (TYPE, "text = 5", lambda: live.gate_view(lm(cell="lstm"), VOCAB, 5)),
+    (CLASH, "a GRU quantity for an LSTM", lambda: live.gate_view(lm(cell="lstm"), VOCAB, "ab",
+                                                               quantity="u")),
+    (ABSURD, "unit beyond the layer", lambda: live.gate_view(lm(cell="lstm"), VOCAB, "ab", unit=99)),
+    (CLASH, "a vanilla RNN has no gates", lambda: live.gate_view(lm(cell="rnn"), VOCAB, "ab")),
+])
+add("live.export_tagger", [
+    (TYPE, "a CharLM", lambda: live.export_tagger(lm(), VOCAB), r"must be a utils\.models\.SequenceTagger"),
+    (CLASH, "two layers", lambda: live.export_tagger(tagger(num_layers=2), VOCAB), r"one-layer taggers"),
+    (CLASH, "a vocab of another size", lambda: live.export_tagger(tagger(), data.Vocab(["a"]))),
+])
+add("live.tagger_view", [
+    (TYPE, "text = 5", lambda: live.tagger_view(tagger(), tagger(bidirectional=True), VOCAB, 5)),
+    (ABSURD, "max_chars = 0", lambda: live.tagger_view(tagger(), tagger(bidirectional=True), VOCAB,
+                                                       "ab", max_chars=0)),
+])
 
 # --- the table ---------------------------------------------------------------------------------
 def results(entries=None, slow_s: float | None = None) -> list[tuple[Bad, Outcome]]:

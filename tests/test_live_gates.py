@@ -24,6 +24,7 @@ from utils.live import PARITY_TOLERANCE, LiveView
 from utils.live.gates import (MAX_GATE_CHARS, PROPERTIES, QUANTITIES, SLICE_MS, correlations,
                               gate_view, rank_units, text_property, trace_text)
 from utils.recurrent import run_core
+from live_pages import open_view
 
 TEXT = 'ROMEO:\nWhat light (through) "yonder" window breaks?\nIt is the east. Zq~'   # unknowns
 VOCAB = data.Vocab.from_texts('ROMEO:\nwhat light through yonder window breaks?\n'
@@ -126,18 +127,6 @@ def test_html_is_self_contained_escaped_and_described():
 
 
 # --- in the browser --------------------------------------------------------------------------
-def open_view(browser, view: LiveView, width: int = 360, javascript: bool = True):
-    context = browser.new_context(viewport={"width": width, "height": 900},
-                                  java_script_enabled=javascript)
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                     + view._repr_html_() + "</body>")
-    if javascript:
-        idle(page)                               # the starting text read
-    return page
 
 
 STATE = "() => document.querySelector('.rnn-live').rnnGateState()"

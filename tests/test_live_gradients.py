@@ -19,6 +19,7 @@ import torch
 from utils import gradients
 from utils.live import PARITY_TOLERANCE, LiveView
 from utils.live.gradients import (ACTIVATIONS, MAX_HIDDEN, _cell, _summary, gradient_view)
+from live_pages import open_view
 
 TOL = 1e-5
 
@@ -101,15 +102,6 @@ def test_html_is_self_contained_and_sized(small_view):
 
 
 # --- in the browser ----------------------------------------------------------------------------
-def open_view(browser, view: LiveView, width=360):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                     + view._repr_html_() + "</body>")
-    return page
 
 
 def page_norms(page, radius, activation):

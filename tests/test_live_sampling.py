@@ -19,6 +19,7 @@ from utils import checkpoints, data, models
 from utils.live import PARITY_TOLERANCE, LiveView, export_model
 from utils.live.sampling import (MAX_PROMPT_CHARS, mulberry32, random_numbers, sample_text,
                                  sample_trace, sample_view, torch_probabilities)
+from live_pages import open_view
 
 VOCAB = data.Vocab.from_texts("ROMEO:\nwhat light through yonder window breaks?\n"
                               "It is the east, and Juliet is the sun.")
@@ -151,15 +152,6 @@ def test_html_is_self_contained_escaped_and_described():
 
 
 # --- in the browser ------------------------------------------------------------------------------
-def open_view(browser, view: LiveView, width: int = 360):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                     + view._repr_html_() + "</body>")
-    return page
 
 
 JS_SAMPLE = """(settings) => {

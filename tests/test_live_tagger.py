@@ -21,6 +21,7 @@ from utils.live.tagger import (MAX_TAGGER_CHARS, REFERENCE_CHARS, export_tagger,
                                tag_probabilities, tagger_view)
 from utils.recurrent import RecurrentNet, run_core
 from utils.tagging import remove_spaces, restore_spaces
+from live_pages import open_view
 
 VOCAB = data.Vocab.from_texts(["abcdefghijklmnopqrstuvwxyz'"])
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler"
@@ -84,7 +85,7 @@ def test_export_holds_both_directions_in_the_course_notation(cell, backend, bidi
      ValueError, "got a SequenceTagger with cell 'simple_gru'"),
     (lambda t: export_tagger(t, VOCAB, max_bytes=100), ValueError, "over the budget of 100"),
     (lambda t: export_tagger(t, VOCAB, dtype="int8"), ValueError, "dtype must be one of"),
-    (lambda t: export_tagger(t, VOCAB, dtype="float16"), ValueError, "round the tagger first"),
+    (lambda t: export_tagger(t, VOCAB, dtype="float16"), ValueError, "round the model first"),
     (lambda t: tagger_view(t, models.CharLM(len(VOCAB), 8), VOCAB), TypeError,
      "bidirectional must be a utils.models.SequenceTagger"),
     (lambda t: tagger_view(models.SequenceTagger(len(VOCAB), 3, 8), t, VOCAB), ValueError,
@@ -118,15 +119,6 @@ def test_html_is_self_contained_and_escaped():
 
 
 # --- in the browser ------------------------------------------------------------------------------
-def open_view(browser, view: LiveView, width=360):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                     + view._repr_html_() + "</body>")
-    return page
 
 
 JS_TAG = """([which, letters]) => {

@@ -18,6 +18,7 @@ from utils import data, models
 from utils.live import (FORMAT, PARITY_TOLERANCE, LiveView, decode_payload, export_model,
                         payload_bytes, text_view)
 from utils.recurrent import RecurrentNet, run_core
+from live_pages import open_view
 
 TEXT = "ROMEO:\nWhat light through yonder window breaks? Zq~"   # ends in unknown characters
 VOCAB = data.Vocab.from_texts("ROMEO:\nwhat light through yonder window breaks?\n"
@@ -125,15 +126,6 @@ def test_html_is_self_contained_and_escaped():
 
 
 # --- in the browser ------------------------------------------------------------------------------
-def open_view(browser, view: LiveView):
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.set_content("<!doctype html><meta charset=utf-8><body style='margin:0'>"
-                     + view._repr_html_() + "</body>")
-    return page
 
 
 def torch_reference(model, ids):

@@ -99,20 +99,7 @@ def export_model(model: CharLM, vocab: Vocab, max_bytes: int = MAX_PAYLOAD_BYTES
     Weights are exported in the course's notation: E (K, D) when the model has an
     embedding, U (G*J, D), W (G*J, J), b (G*J,), b_hc (J,) for the GRU, V (K, J), b_y (K,).
     """
-    if not isinstance(model, CharLM):
-        raise TypeError(f"model must be a utils.models.CharLM, got {type(model).__name__}")
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
-    max_bytes = expect_positive_int(max_bytes, "max_bytes")
-    dtype = expect_dtype(dtype)
-    if model.cell_kind not in LIVE_CELLS:
-        raise ValueError(f"the page runs cells {LIVE_CELLS}, got a CharLM with cell "
-                         f"{model.cell_kind!r}")
-    if model.core.num_layers != 1:
-        raise ValueError(f"the page runs one-layer models, got num_layers={model.core.num_layers}")
-    if len(vocab) != model.vocab_size:
-        raise ValueError(f"vocab has {len(vocab)} tokens but the model predicts "
-                         f"{model.vocab_size}: pass the vocabulary it was trained with")
+    max_bytes, dtype = expect_exportable(model, vocab, CharLM, "model", "predicts", max_bytes, dtype)
     with torch.no_grad():
         cell = course_cell(model.core)
         weights = {}
@@ -122,10 +109,7 @@ def export_model(model: CharLM, vocab: Vocab, max_bytes: int = MAX_PAYLOAD_BYTES
         if model.cell_kind == "gru":
             weights["b_hc"] = cell.b_hc
         weights.update(V=model.head.weight, b_y=model.head.bias)
-        tensors = {name: encode_tensor(t, name, dtype if t.dim() > 1 else "float32")
-                   for name, t in weights.items()}
-        if dtype == "float16":
-            _expect_half_exact(weights)
+        tensors = encode_weights(weights, dtype)
     payload = {"format": FORMAT, "version": VERSION, "cell": model.cell_kind,
                "gates": list(cell.gate_names), "input_size": int(model.input_size),
                "hidden_size": int(model.hidden_size), "vocab_size": int(model.vocab_size),
@@ -134,12 +118,39 @@ def export_model(model: CharLM, vocab: Vocab, max_bytes: int = MAX_PAYLOAD_BYTES
     return check_size(payload, max_bytes)
 
 
-def _expect_half_exact(weights: dict) -> None:
+def expect_exportable(model, vocab: Vocab, kind: type, noun: str, verb: str, max_bytes,
+                      dtype) -> tuple[int, str]:
+    """The checks every export shares: a ``kind`` model (CharLM, SequenceTagger) with one
+    layer of a cell the page runs, and the vocabulary it was trained with. Returns
+    (max_bytes, dtype), validated."""
+    if not isinstance(model, kind):
+        raise TypeError(f"{noun} must be a utils.models.{kind.__name__}, got {type(model).__name__}")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
+    max_bytes = expect_positive_int(max_bytes, "max_bytes")
+    dtype = expect_dtype(dtype)
+    if model.cell_kind not in LIVE_CELLS:
+        raise ValueError(f"the page runs cells {LIVE_CELLS}, got a {kind.__name__} with cell "
+                         f"{model.cell_kind!r}")
+    if model.core.num_layers != 1:
+        raise ValueError(f"the page runs one-layer {noun}s, got num_layers={model.core.num_layers}")
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"vocab has {len(vocab)} tokens but the {noun} {verb} "
+                         f"{model.vocab_size}: pass the vocabulary it was trained with")
+    return max_bytes, dtype
+
+
+def encode_weights(weights: dict, dtype: str) -> dict:
+    """{name: tensor} as {name: encoded entry}: matrices in dtype, vectors in float32. For
+    float16, ValueError unless every matrix holds float16 numbers already."""
     for name, t in weights.items():
-        if t.dim() > 1 and not torch.equal(t.detach().float(), t.detach().half().float()):
+        if (dtype == "float16" and t.dim() > 1
+                and not torch.equal(t.detach().float(), t.detach().half().float())):
             raise ValueError(f"dtype='float16' needs weights that are float16 numbers already, "
                              f"but {name} is not: round the model first "
                              "(checkpoints.round_weights) or export float32")
+    return {name: encode_tensor(t, name, dtype if t.dim() > 1 else "float32")
+            for name, t in weights.items()}
 
 
 def decode_payload(payload: dict) -> dict[str, np.ndarray]:

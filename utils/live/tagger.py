@@ -43,8 +43,8 @@ from ..data import Vocab
 from ..models import SequenceTagger
 from ..tagging import remove_spaces, restore_spaces
 from ..validate import expect_positive_int
-from .export import (FORMAT, LIVE_CELLS, MAX_PAYLOAD_BYTES, VERSION, check_size, course_cell,
-                     encode_tensor, expect_dtype, payload_bytes)
+from .export import (FORMAT, MAX_PAYLOAD_BYTES, VERSION, check_size, course_cell, encode_tensor,
+                     encode_weights, expect_exportable, payload_bytes)
 from .page import LiveView, png_data_url
 
 MAX_TAGGER_CHARS = 300
@@ -66,22 +66,10 @@ def export_tagger(tagger: SequenceTagger, vocab: Vocab, max_bytes: int = MAX_PAY
     dtype: "float32", or "float16" for the matrices of a tagger whose matrices are float16
     numbers already (ValueError otherwise).
     """
-    if not isinstance(tagger, SequenceTagger):
-        raise TypeError(f"tagger must be a utils.models.SequenceTagger, got {type(tagger).__name__}")
-    if not isinstance(vocab, Vocab):
-        raise TypeError(f"vocab must be a utils.data.Vocab, got {type(vocab).__name__}")
-    max_bytes = expect_positive_int(max_bytes, "max_bytes")
-    dtype = expect_dtype(dtype)
-    if tagger.cell_kind not in LIVE_CELLS:
-        raise ValueError(f"the page runs cells {LIVE_CELLS}, got a SequenceTagger with cell "
-                         f"{tagger.cell_kind!r}")
-    if tagger.core.num_layers != 1:
-        raise ValueError(f"the page runs one-layer taggers, got num_layers={tagger.core.num_layers}")
+    max_bytes, dtype = expect_exportable(tagger, vocab, SequenceTagger, "tagger", "reads",
+                                         max_bytes, dtype)
     if tagger.embedding is None:
         raise ValueError("the page runs taggers with an embedding, got one without")
-    if len(vocab) != tagger.vocab_size:
-        raise ValueError(f"vocab has {len(vocab)} tokens but the tagger reads {tagger.vocab_size}: "
-                         "pass the vocabulary it was trained with")
     with torch.no_grad():
         cells = course_cell(tagger.core)
         cells = cells if isinstance(cells, tuple) else (cells,)
@@ -94,14 +82,7 @@ def export_tagger(tagger: SequenceTagger, vocab: Vocab, max_bytes: int = MAX_PAY
             if tagger.cell_kind == "gru":
                 weights["b_hc" + suffix] = cell.b_hc
         weights.update(V=tagger.head.weight, b_y=tagger.head.bias)
-        if dtype == "float16":
-            for name, t in weights.items():
-                if t.dim() > 1 and not torch.equal(t.detach().float(), t.detach().half().float()):
-                    raise ValueError(f"dtype='float16' needs weights that are float16 numbers "
-                                     f"already, but {name} is not: round the tagger first "
-                                     "(checkpoints.round_weights) or export float32")
-        tensors = {name: encode_tensor(t, name, dtype if t.dim() > 1 else "float32")
-                   for name, t in weights.items()}
+        tensors = encode_weights(weights, dtype)
     payload = {"format": FORMAT, "version": VERSION, "model": "tagger",
                "cell": tagger.cell_kind, "gates": list(cells[0].gate_names),
                "input_size": int(tagger.input_size), "hidden_size": int(cells[0].hidden_size),
