@@ -49,7 +49,7 @@ from ..gates import trace_gates
 from ..models import CharLM
 from ..validate import expect_flag, expect_positive_int
 from .export import MAX_PAYLOAD_BYTES, course_cell, encode_tensor, export_model, payload_bytes
-from .page import LiveView, png_data_url
+from .page import LiveView, expect_label, expect_text, png_data_url
 
 MAX_GATE_CHARS = 600
 """Most characters a gates view reads (each keystroke reruns the steps after the change)."""
@@ -620,15 +620,11 @@ def gate_view(model: CharLM, vocab: Vocab, text: str = "", *, quantity: str = "c
     if kind not in QUANTITIES:
         raise ValueError(f"gate_view shows a gated cell, 'gru' or 'lstm', got a CharLM with cell "
                          f"{kind!r} (text_view shows a plain RNN's hidden state)")
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    text = expect_text(text)
     if any(ord(ch) > 0xFFFF for ch in text):
         raise ValueError("text must hold characters of the Basic Multilingual Plane only (the page "
                          "counts UTF-16 code units), got a character such as an emoji")
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str naming the text box, got {type(label).__name__}")
-    if not label.strip():
-        raise ValueError("label must name the text box (a screen reader reads it), got an empty str")
+    label = expect_label(label)
     if quantity not in QUANTITIES[kind]:
         raise ValueError(f"quantity must be one of {', '.join(map(repr, QUANTITIES[kind]))} for a "
                          f"{kind.upper()}, got {quantity!r}")
@@ -675,7 +671,7 @@ def gate_view(model: CharLM, vocab: Vocab, text: str = "", *, quantity: str = "c
                           f'{": " + esc(note) if note else ""}</button>' for u, note in named.items())
                       + "</div>")
     body = _BODY % {
-        "label": esc(label.strip()), "max_chars": max_chars, "text": esc(text),
+        "label": esc(label), "max_chars": max_chars, "text": esc(text),
         "quantities": "".join(option.format(k, " selected" if k == quantity else "", esc(v))
                               for k, v in QUANTITIES[kind].items()),
         "properties": "".join(option.format(k, " selected" if k == prop else "", esc(v))

@@ -271,6 +271,22 @@ _FRAME_JS = r"""
 """
 
 
+def expect_text(text, name: str = "text") -> str:
+    """A str the view starts with (TypeError otherwise)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {type(text).__name__}")
+    return text
+
+
+def expect_label(label, box: str = "text box") -> str:
+    """The label of a view's box, stripped: a screen reader reads it, so it may not be empty."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str naming the {box}, got {type(label).__name__}")
+    if not label.strip():
+        raise ValueError(f"label must name the {box} (a screen reader reads it), got an empty str")
+    return label.strip()
+
+
 def png_data_url(figure) -> str:
     """A matplotlib figure as a data: URL (PNG, 100 dpi), closed afterwards."""
     import matplotlib.pyplot as plt
@@ -327,4 +343,5 @@ class LiveView:
         return f"Live view: {self.description} (runs in Jupyter or on the website)"
 
 
-__all__ = ["FORWARD_JS", "PARITY_TOLERANCE", "BASE_STYLE", "LiveView", "png_data_url"]
+__all__ = ["FORWARD_JS", "PARITY_TOLERANCE", "BASE_STYLE", "LiveView", "png_data_url",
+           "expect_text", "expect_label"]

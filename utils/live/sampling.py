@@ -47,7 +47,7 @@ from ..sampling import next_token_distribution
 from ..training import eval_mode
 from ..validate import expect_flag, expect_positive_int
 from .export import MAX_PAYLOAD_BYTES, decode_payload, encode_tensor, export_model, payload_bytes
-from .page import LiveView, png_data_url
+from .page import LiveView, expect_label, png_data_url
 
 MAX_PROMPT_CHARS = 200
 """Longest prompt the view's box takes."""
@@ -504,11 +504,7 @@ def sample_view(model: CharLM, vocab: Vocab, prompt: str = "ROMEO:\n", *,
     temperature = _expect_temperature_on_slider(_expect_temperature(temperature))
     seed = _expect_seed(seed)
     length = expect_positive_int(length, "length", most=MAX_SAMPLE_CHARS)
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str naming the prompt box, got {type(label).__name__}")
-    if not label.strip():
-        raise ValueError("label must name the prompt box (a screen reader reads it), got an "
-                         "empty str")
+    label = expect_label(label, "prompt box")
     ids, _ = sample_trace(payload, vocab, prompt, temperature, seed, length, bos=bos,
                           stop_at_eos=stop_at_eos)
     drawn = ids + ([vocab.eos_id] if len(ids) < length else [])   # the <EOS> draw, if any
@@ -523,7 +519,7 @@ def sample_view(model: CharLM, vocab: Vocab, prompt: str = "ROMEO:\n", *,
     options = "".join(f'<option value="{n}"{" selected" if n == length else ""}>{n}</option>'
                       for n in lengths)
     low, high, step = TEMPERATURE_RANGE
-    body = _BODY % {"label": html_lib.escape(label.strip()), "max_prompt": MAX_PROMPT_CHARS,
+    body = _BODY % {"label": html_lib.escape(label), "max_prompt": MAX_PROMPT_CHARS,
                     "prompt": html_lib.escape(prompt), "tau": f"{temperature:g}",
                     "tau_text": f"{temperature:.2f}", "tmin": low, "tmax": high, "tstep": step,
                     "seed_max": SEED_LIMIT - 1, "seed": seed, "options": options}

@@ -45,7 +45,7 @@ from ..tagging import remove_spaces, restore_spaces
 from ..validate import expect_positive_int
 from .export import (FORMAT, MAX_PAYLOAD_BYTES, VERSION, check_size, course_cell, encode_tensor,
                      encode_weights, expect_exportable, payload_bytes)
-from .page import LiveView, png_data_url
+from .page import LiveView, expect_label, expect_text, png_data_url
 
 MAX_TAGGER_CHARS = 300
 """Most letters the tagger view reads (each keystroke reruns the backward direction over all)."""
@@ -360,12 +360,8 @@ def tagger_view(left_to_right: SequenceTagger, bidirectional: SequenceTagger, vo
         if tagger.num_tags != 2:
             raise ValueError(f"{which} must tag word ends (two tags), got num_tags={tagger.num_tags}")
         payloads.append(export_tagger(tagger, vocab, max_bytes, dtype))
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str naming the text box, got {type(label).__name__}")
-    if not label.strip():
-        raise ValueError("label must name the text box (a screen reader reads it), got an empty str")
+    text = expect_text(text)
+    label = expect_label(label)
     if (not isinstance(names, (tuple, list)) or len(names) != 2
             or not all(isinstance(n, str) and n.strip() for n in names)):
         raise TypeError(f"names must be two non-empty str, got {names!r}")
@@ -387,7 +383,7 @@ def tagger_view(left_to_right: SequenceTagger, bidirectional: SequenceTagger, vo
                  f"{names[0]} ({left_to_right.cell_kind.upper()}) and {names[1]} "
                  f"({bidirectional.cell_kind.upper()}), put the spaces back, side by side, with "
                  "each letter's probability of a word end and the places where they disagree.")
-    body = _BODY % {"label": html_lib.escape(label.strip()), "text": html_lib.escape(text),
+    body = _BODY % {"label": html_lib.escape(label), "text": html_lib.escape(text),
                     "max_chars": max_chars, "name0": html_lib.escape(names[0]),
                     "name1": html_lib.escape(names[1])}
     size = sum(payload_bytes(p) for p in payloads)

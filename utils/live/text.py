@@ -17,7 +17,7 @@ from ..data import Vocab
 from ..models import CharLM
 from ..validate import expect_flag, expect_positive_int, expect_positive_number
 from .export import MAX_PAYLOAD_BYTES, encode_tensor, export_model, payload_bytes
-from .page import LiveView, png_data_url
+from .page import LiveView, expect_label, expect_text, png_data_url
 
 MAX_TEXT_CHARS = 400
 """Most characters a text view reads (each keystroke reruns the steps after the change)."""
@@ -219,12 +219,8 @@ def text_view(model: CharLM, vocab: Vocab, text: str = "", *, bos: bool = False,
     max_chars: the longest text the box takes (1 to MAX_TEXT_CHARS). label: the box's label.
     """
     payload = export_model(model, vocab, max_bytes, dtype)
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str naming the text box, got {type(label).__name__}")
-    if not label.strip():
-        raise ValueError("label must name the text box (a screen reader reads it), got an empty str")
+    text = expect_text(text)
+    label = expect_label(label)
     bos = expect_flag(bos, "bos")
     top_k = expect_positive_int(top_k, "top_k", most=len(vocab))
     if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool):
@@ -236,7 +232,7 @@ def text_view(model: CharLM, vocab: Vocab, text: str = "", *, bos: bool = False,
         raise ValueError(f"text has {len(text)} characters, more than max_chars={max_chars}")
     import html as html_lib
     options = {"text": text, "bos": bos, "topK": top_k, "temperature": temperature,
-               "maxChars": max_chars, "label": label.strip()}
+               "maxChars": max_chars, "label": label}
     described = (f"Type text and watch a trained {model.cell_kind.upper()} of "
                  f"{model.hidden_size} units read it: its hidden state under each character "
                  "as a heat strip, and its likeliest next characters at the cursor.")
@@ -251,7 +247,7 @@ def text_view(model: CharLM, vocab: Vocab, text: str = "", *, bos: bool = False,
     if text:
         h_all, p_all = _reference(model, vocab, text, bos, temperature)
         static = _static_face(h_all, text, lead, p_all, vocab, model.cell_kind)
-    body = _BODY % {"label": html_lib.escape(label.strip()), "max_chars": max_chars,
+    body = _BODY % {"label": html_lib.escape(label), "max_chars": max_chars,
                     "text": html_lib.escape(text), "units": model.hidden_size}
     return LiveView("text", described, body, _SCRIPT, {**options, "payload": payload},
                     static=static, reference=reference, style=_STYLE,
