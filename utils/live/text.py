@@ -40,8 +40,8 @@ _BODY = ('<label for="{id}-in">%(label)s</label>'
          '<textarea id="{id}-in" rows="3" maxlength="%(max_chars)d" spellcheck="false" '
          'autocomplete="off" aria-describedby="{id}-note">%(text)s</textarea>'
          '<p class="rl-note" id="{id}-note">The strip below shows the hidden state: one column '
-         'per character, one row per unit (%(units)d units); the framed column is the one '
-         'before the cursor.</p>'
+         'per character, one row per unit (%(units)d units, numbered from 0 as in the '
+         'chapters); the framed column is the one before the cursor.</p>'
          '<div class="rl-strip" tabindex="0" role="region" aria-label="heat strip of the hidden '
          'state (scroll sideways with the arrow keys)"><canvas aria-hidden="true"></canvas></div>'
          '<p class="rl-legend">Colour: blue \u22121, white 0, orange +1.</p>'
@@ -134,7 +134,7 @@ _SCRIPT = r"""
       for (var u = 0; u < J; u++) { idx.push(u); }
       idx.sort(function (a, b) { return Math.abs(h2[b]) - Math.abs(h2[a]); });
       summary += " Strongest units at the cursor: " + idx.slice(0, 3).map(function (u) {
-        return "unit " + (u + 1) + " " + h2[u].toFixed(2);
+        return "unit " + u + " " + h2[u].toFixed(2);
       }).join(", ") + ". Likeliest next: " + words.slice(0, 3).map(function (w) {
         return show(w[0]) + " " + w[1];
       }).join(", ") + ".";
