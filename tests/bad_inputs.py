@@ -1916,6 +1916,39 @@ add("live.tagger_view", [
                                                        "ab", max_chars=0)),
 ])
 
+
+# ==============================================================================================
+# scan
+# ==============================================================================================
+from utils import scan  # noqa: E402
+
+add("scan.linear_recurrence", [
+    (TYPE, "a a list", lambda: scan.linear_recurrence([[[0.5]]], xs(1, 1, 1))),
+    (SIZE, "a of 2 dimensions", lambda: scan.linear_recurrence(xs(T, J), xs(T, J))),
+    (CLASH, "a and b of other shapes", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T + 1, J))),
+    (SIZE, "h0 of the wrong width", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T, J), xs(B, J + 1))),
+    (NONFINITE, "a NaN in b", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T, J).fill_(NAN))),
+])
+add("scan.scan_hillis_steele", [
+    (TYPE, "integer tensors", lambda: scan.scan_hillis_steele(torch.ones(B, T, J, dtype=torch.long),
+                                                              torch.ones(B, T, J, dtype=torch.long))),
+])
+add("scan.scan_blelloch", [
+    (CLASH, "float32 a and float64 b", lambda: scan.scan_blelloch(xs(B, T, J), xs(B, T, J, dtype=torch.float64))),
+])
+add("scan.scan_log_space", [
+    (NONFINITE, "the log of a negative number (NaN)", lambda: scan.scan_log_space(
+        torch.log(-torch.ones(B, T, J)), torch.zeros(B, T, J)), r"log of a positive number"),
+    (ABSURD, "a instead of log a", lambda: scan.scan_log_space(torch.full((B, T, J), 0.5),
+                                                              torch.zeros(B, T, J)), r"log_a must be <= 0"),
+    (ABSURD, "h0 = 0 in the log space", lambda: scan.scan_log_space(
+        -torch.ones(B, T, J), torch.zeros(B, T, J), torch.zeros(B, J)), r"h0 must be positive"),
+])
+add("scan.scan_rounds", [
+    (ABSURD, "T = 0", lambda: scan.scan_rounds(0)),
+    (TYPE, "T = 2.5", lambda: scan.scan_rounds(2.5)),
+])
+
 # --- the table ---------------------------------------------------------------------------------
 def results(entries=None, slow_s: float | None = None) -> list[tuple[Bad, Outcome]]:
     """Run the entries (all by default); with slow_s, name those that took longer."""

@@ -152,6 +152,9 @@ class EdgeChecks:
                                                             else ""))
 
     def _run_case(self, fn, case) -> None:
+        # a case may also run on its own (the tests do), without _run's set-up
+        if not hasattr(self, "_passed_cases"):
+            self._passed_cases, self._defaults = [], {}
         self._case_now = case
         try:
             super()._run_case(fn, case)
