@@ -18,3 +18,9 @@ def open_view(browser, view, width: int = 360, height: int = 800, javascript: bo
     if javascript:
         page.wait_for_function("() => !document.querySelector('.rnn-live[data-busy]')")
     return page
+
+
+def read_parity(page) -> dict:
+    """What the view's parity check found: {maxDiff, compared, what} (data-parity)."""
+    import json
+    return json.loads(page.locator(".rnn-live").get_attribute("data-parity"))

@@ -24,7 +24,7 @@ from utils.live import PARITY_TOLERANCE, LiveView
 from utils.live.gates import (MAX_GATE_CHARS, PROPERTIES, QUANTITIES, SLICE_MS, correlations,
                               gate_view, rank_units, text_property, trace_text)
 from utils.recurrent import run_core
-from live_pages import open_view
+from live_pages import open_view, read_parity
 
 TEXT = 'ROMEO:\nWhat light (through) "yonder" window breaks?\nIt is the east. Zq~'   # unknowns
 VOCAB = data.Vocab.from_texts('ROMEO:\nwhat light through yonder window breaks?\n'
@@ -149,7 +149,7 @@ def test_every_gate_and_state_equals_pytorch(browser, cell, backend, embedding_d
     model = make_model(cell, backend, embedding_dim, hidden_size=20, seed=3, scale=3.0, half=half)
     view = gate_view(model, VOCAB, TEXT, dtype="float16" if half else "float32")
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     quantities = QUANTITIES[cell]
     assert parity["compared"] == len(quantities) * 24 * 20            # every unit of a small model
     assert parity["maxDiff"] < PARITY_TOLERANCE
@@ -286,7 +286,7 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     view = gate_view(make_model("lstm"), VOCAB, "hello there")
     view.reference["text"] = "hellp there"               # PyTorch's numbers for another text
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] > PARITY_TOLERANCE
     assert "please report it" in page.locator(".rl-parity").text_content()
 
@@ -455,7 +455,7 @@ def test_keystroke_time_of_the_shipped_lstm_is_reported(browser):
                      units={5: "five"})
     html = view._repr_html_()
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] < PARITY_TOLERANCE
     box = page.get_by_label("Type any text")
     box.focus()

@@ -9,7 +9,6 @@ and are skipped where Chromium or Playwright is missing.
 """
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -19,7 +18,7 @@ import torch
 from utils import gradients
 from utils.live import PARITY_TOLERANCE, LiveView
 from utils.live.gradients import (ACTIVATIONS, MAX_HIDDEN, _cell, _summary, gradient_view)
-from live_pages import open_view
+from live_pages import open_view, read_parity
 
 TOL = 1e-5
 
@@ -111,7 +110,7 @@ def page_norms(page, radius, activation):
 
 def test_view_checks_itself_and_says_so(browser, small_view):
     page = open_view(browser, small_view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["compared"] == 5 * 3 * 40
     assert parity["maxDiff"] <= PARITY_TOLERANCE
     assert "relative differences" in parity["what"]
@@ -142,7 +141,7 @@ def test_a_wrong_reference_is_reported(browser):
     view = gradient_view(make_inputs(), hidden_size=24, seed=2, reference_radii=(1.0,))
     view.reference["radii"] = [1.01]                    # Python's numbers for another radius
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] > PARITY_TOLERANCE
     assert "please report it" in page.locator(".rl-parity").text_content()
 
@@ -207,7 +206,7 @@ def test_the_chapter_size_fits_a_phone_and_reports_its_time(browser):
     page.set_viewport_size({"width": 900, "height": 900})   # the canvas follows its box
     page.wait_for_function("document.querySelector('.rnn-live canvas')"
                            ".getBoundingClientRect().width > 400")
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] <= PARITY_TOLERANCE
     assert page.requests == [] and page.errors == []
     print(f"\nchapter-size view (64 units, 32 x 60 steps): drag step median "

@@ -19,7 +19,7 @@ from utils import checkpoints, data, models
 from utils.live import PARITY_TOLERANCE, LiveView, export_model
 from utils.live.sampling import (MAX_PROMPT_CHARS, mulberry32, random_numbers, sample_text,
                                  sample_trace, sample_view, torch_probabilities)
-from live_pages import open_view
+from live_pages import open_view, read_parity
 
 VOCAB = data.Vocab.from_texts("ROMEO:\nwhat light through yonder window breaks?\n"
                               "It is the east, and Juliet is the sun.")
@@ -180,7 +180,7 @@ def test_browser_writes_the_text_python_writes(browser, cell, backend, embedding
             twin = max(twin, float(np.abs(np.asarray(p) - probs[step]).max()))
     assert worst < TOL, f"{cell}: page vs PyTorch probabilities differ by {worst:.2e}"
     assert twin < 1e-12, f"{cell}: page vs numpy float64 differ by {twin:.2e}"
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] <= PARITY_TOLERANCE and parity["compared"] > 80
     assert page.requests == [] and page.errors == []
     print(f"\nsampling parity {cell}/{backend}/{'one-hot' if embedding_dim is None else 'emb'}: "
@@ -232,7 +232,7 @@ def test_browser_float16_model_and_bos_model(browser, bos):
         assert js["ids"] == ids
     shown = page.locator(".rl-gen").text_content()
     assert shown == "".join(VOCAB.itos[i] for i in view.reference["ids"])
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] <= PARITY_TOLERANCE
     assert page.requests == [] and page.errors == []
 
@@ -320,7 +320,7 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     ids = view.reference["ids"]                  # Python's text with its last character changed
     ids[-1] = 4 if ids[-1] != 4 else 5
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] >= 1
     assert "please report it" in page.locator(".rl-parity").text_content()
 

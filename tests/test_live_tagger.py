@@ -21,7 +21,7 @@ from utils.live.tagger import (MAX_TAGGER_CHARS, REFERENCE_CHARS, export_tagger,
                                tag_probabilities, tagger_view)
 from utils.recurrent import RecurrentNet, run_core
 from utils.tagging import remove_spaces, restore_spaces
-from live_pages import open_view
+from live_pages import open_view, read_parity
 
 VOCAB = data.Vocab.from_texts(["abcdefghijklmnopqrstuvwxyz'"])
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler"
@@ -145,7 +145,7 @@ def test_browser_taggers_equal_pytorch(browser, cell, backend):
     left, both = pair(cell, backend, scale=3.0)
     view = tagger_view(left, both, VOCAB, TEXT)
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     letters = remove_spaces(TEXT)[0]
     assert parity["compared"] == 2 * 2 * min(len(letters), REFERENCE_CHARS)
     assert parity["maxDiff"] < PARITY_TOLERANCE
@@ -269,7 +269,7 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     view = tagger_view(left, both, VOCAB, "tobeornot")
     view.reference["letters"] = "tobeornou"       # PyTorch's numbers for other letters
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] > PARITY_TOLERANCE
     assert "please report it" in page.locator(".rl-parity").text_content()
 

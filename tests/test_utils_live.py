@@ -18,7 +18,7 @@ from utils import data, models
 from utils.live import (FORMAT, PARITY_TOLERANCE, LiveView, decode_payload, export_model,
                         payload_bytes, text_view)
 from utils.recurrent import RecurrentNet, run_core
-from live_pages import open_view
+from live_pages import open_view, read_parity
 
 TEXT = "ROMEO:\nWhat light through yonder window breaks? Zq~"   # ends in unknown characters
 VOCAB = data.Vocab.from_texts("ROMEO:\nwhat light through yonder window breaks?\n"
@@ -290,7 +290,7 @@ def test_view_checks_itself_against_pytorch_and_says_so(browser, dtype):
             p.copy_(p.half().float())
     view = text_view(model, VOCAB, "ROMEO:\nWhat light", dtype=dtype)
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["compared"] == len("ROMEO:\nWhat light") * (24 + len(VOCAB))
     assert parity["maxDiff"] < PARITY_TOLERANCE
     line = page.locator(".rl-parity").text_content()
@@ -302,7 +302,7 @@ def test_a_wrong_reference_is_reported_to_the_reader(browser):
     view = text_view(make_model("rnn"), VOCAB, "hello")
     view.reference["text"] = "hellp"             # PyTorch's numbers for another text
     page = open_view(browser, view)
-    parity = json.loads(page.locator(".rnn-live").get_attribute("data-parity"))
+    parity = read_parity(page)
     assert parity["maxDiff"] > PARITY_TOLERANCE
     assert "please report it" in page.locator(".rl-parity").text_content()
 
