@@ -1671,7 +1671,7 @@ add("recurrent.ResidualStack", [
 # ==============================================================================================
 add("models.CharLM", [
     (ABSURD, "vocab_size = 0", lambda: models.CharLM(0), r"vocab_size must be a positive integer, got 0"),
-    (ABSURD, "cell 'transformer'", lambda: models.CharLM(9, cell="transformer"), r"cell must be one of 'rnn', 'simple_gru', 'gru', 'lstm', got 'transformer'"),
+    (ABSURD, "cell 'transformer'", lambda: models.CharLM(9, cell="transformer"), r"cell must be one of 'rnn', 'simple_gru', 'gru', 'lstm', 'mingru', 'minlstm', 'lru', got 'transformer'"),
     (ABSURD, "backend 'jax'", lambda: models.CharLM(9, backend="jax"), r"backend must be one of 'scratch', 'torch', got 'jax'"),
     (ABSURD, "embedding_dim = 0", lambda: models.CharLM(9, embedding_dim=0), r"embedding_dim must be a positive integer, got 0"),
     (ABSURD, "hidden_size = -8", lambda: models.CharLM(9, hidden_size=-8)),
@@ -1891,6 +1891,15 @@ add("live.sample_text", [
     (NONFINITE, "temperature = nan", lambda: live.sample_text(_live_payload(), VOCAB, "ab", NAN)),
     (ABSURD, "seed = 2**32", lambda: live.sample_text(_live_payload(), VOCAB, "ab", 1.0, 2**32)),
 ])
+add("live.scan_view", [
+    (TYPE, "T = 8.0", lambda: live.scan_view(T=8.0), r"T must be an int .*got float 8\.0"),
+    (ABSURD, "T = 1", lambda: live.scan_view(T=1), r"T must be from 2 to 32 .*got 1"),
+    (ABSURD, "T = 33", lambda: live.scan_view(T=33), r"T must be from 2 to 32 .*got 33"),
+    (TYPE, "seed = 1.5", lambda: live.scan_view(seed=1.5), r"seed must be an int, got float 1\.5"),
+    (ABSURD, "seed = -1", lambda: live.scan_view(seed=-1)),
+    (CLASH, "an algorithm not offered", lambda: live.scan_view(algorithm="parallel"),
+     r"algorithm must be one of 'loop', 'hillis_steele', 'blelloch'"),
+])
 add("live.gradient_view", [
     (TYPE, "inputs a list", lambda: live.gradient_view([[0.0]])),
     (SIZE, "inputs of 2 dimensions", lambda: live.gradient_view(xs(T, D))),
@@ -1923,24 +1932,24 @@ add("live.tagger_view", [
 from utils import scan  # noqa: E402
 
 add("scan.linear_recurrence", [
-    (TYPE, "a a list", lambda: scan.linear_recurrence([[[0.5]]], xs(1, 1, 1))),
-    (SIZE, "a of 2 dimensions", lambda: scan.linear_recurrence(xs(T, J), xs(T, J))),
-    (CLASH, "a and b of other shapes", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T + 1, J))),
+    (TYPE, "alpha a list", lambda: scan.linear_recurrence([[[0.5]]], xs(1, 1, 1))),
+    (SIZE, "alpha of 2 dimensions", lambda: scan.linear_recurrence(xs(T, J), xs(T, J))),
+    (CLASH, "alpha and beta of other shapes", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T + 1, J))),
     (SIZE, "h0 of the wrong width", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T, J), xs(B, J + 1))),
-    (NONFINITE, "a NaN in b", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T, J).fill_(NAN))),
+    (NONFINITE, "a NaN in beta", lambda: scan.linear_recurrence(xs(B, T, J), xs(B, T, J).fill_(NAN))),
 ])
 add("scan.scan_hillis_steele", [
     (TYPE, "integer tensors", lambda: scan.scan_hillis_steele(torch.ones(B, T, J, dtype=torch.long),
                                                               torch.ones(B, T, J, dtype=torch.long))),
 ])
 add("scan.scan_blelloch", [
-    (CLASH, "float32 a and float64 b", lambda: scan.scan_blelloch(xs(B, T, J), xs(B, T, J, dtype=torch.float64))),
+    (CLASH, "float32 alpha and float64 beta", lambda: scan.scan_blelloch(xs(B, T, J), xs(B, T, J, dtype=torch.float64))),
 ])
 add("scan.scan_log_space", [
     (NONFINITE, "the log of a negative number (NaN)", lambda: scan.scan_log_space(
         torch.log(-torch.ones(B, T, J)), torch.zeros(B, T, J)), r"log of a positive number"),
-    (ABSURD, "a instead of log a", lambda: scan.scan_log_space(torch.full((B, T, J), 0.5),
-                                                              torch.zeros(B, T, J)), r"log_a must be <= 0"),
+    (ABSURD, "alpha instead of log alpha", lambda: scan.scan_log_space(torch.full((B, T, J), 0.5),
+                                                              torch.zeros(B, T, J)), r"log_alpha must be <= 0"),
     (ABSURD, "h0 = 0 in the log space", lambda: scan.scan_log_space(
         -torch.ones(B, T, J), torch.zeros(B, T, J), torch.zeros(B, J)), r"h0 must be positive"),
 ])
@@ -1948,6 +1957,146 @@ add("scan.scan_rounds", [
     (ABSURD, "T = 0", lambda: scan.scan_rounds(0)),
     (TYPE, "T = 2.5", lambda: scan.scan_rounds(2.5)),
 ])
+
+# ==============================================================================================
+# parallel
+# ==============================================================================================
+from utils import parallel  # noqa: E402
+
+PARALLEL_KINDS = ("mingru", "minlstm", "lru")
+
+
+def pcell(kind="mingru", **kw):
+    return parallel.PARALLEL_CELLS[kind](D, J, **kw)
+
+
+def pcore(kind="mingru", **kw):
+    return parallel.ParallelRNN(kind, D, J, **{"num_layers": 2, **kw})
+
+
+add("parallel.MinGRUCell", [
+    (ABSURD, "input_size = 0", lambda: parallel.MinGRUCell(0, J), r"input_size must be a positive integer, got 0"),
+    (TYPE, "hidden_size = 2.5", lambda: parallel.MinGRUCell(D, 2.5)),
+    (TYPE, "log_space = 'yes'", lambda: parallel.MinGRUCell(D, J, log_space="yes"), r"log_space must be True or False"),
+    (ABSURD, "10**5 x 10**4 weights", lambda: parallel.MinGRUCell(10**5, 10**4), r"more than the .* allowed"),
+])
+add("parallel.MinLSTMCell", [
+    (ABSURD, "hidden_size = -1", lambda: parallel.MinLSTMCell(D, -1)),
+    (TYPE, "log_space = 1", lambda: parallel.MinLSTMCell(D, J, log_space=1)),
+])
+add("parallel.DiagonalLinearCell", [
+    (ABSURD, "r_max = 1 (on the unit circle)", lambda: parallel.DiagonalLinearCell(D, J, r_max=1.0), r"r_max must be a number strictly between 0 and 1"),
+    (ABSURD, "r_min = 0", lambda: parallel.DiagonalLinearCell(D, J, r_min=0.0)),
+    (TYPE, "r_min = '0.5'", lambda: parallel.DiagonalLinearCell(D, J, r_min="0.5")),
+    (NONFINITE, "r_max = nan", lambda: parallel.DiagonalLinearCell(D, J, r_max=NAN)),
+    (CLASH, "r_min > r_max", lambda: parallel.DiagonalLinearCell(D, J, r_min=0.9, r_max=0.5), r"r_min must be at most r_max"),
+    (ABSURD, "hidden_size = 0", lambda: parallel.DiagonalLinearCell(D, 0)),
+])
+for _kind in PARALLEL_KINDS:
+    add(f"parallel cell ({_kind}).forward", [
+        (RANK, "xs (T, D)", lambda k=_kind: pcell(k)(xs(T, D)), r"xs must have shape \(\*, \*, 4\), got \(3, 4\)"),
+        (SIZE, "xs of another input size", lambda k=_kind: pcell(k)(xs(B, T, D + 1))),
+        (EMPTY, "no time steps", lambda k=_kind: pcell(k)(xs(B, 0, D)), r"at least one sequence of at least one step"),
+        (EMPTY, "no sequences", lambda k=_kind: pcell(k)(xs(0, T, D))),
+        (DTYPE, "xs of ints", lambda k=_kind: pcell(k)(torch.ones(B, T, D, dtype=torch.long))),
+        (DTYPE, "float64 xs, float32 weights", lambda k=_kind: pcell(k)(xs(B, T, D, dtype=torch.float64)), r"xs is torch.float64 on cpu but the cell's weights are torch.float32"),
+        (TYPE, "xs a list", lambda k=_kind: pcell(k)(xs(B, T, D).tolist())),
+        (NONFINITE, "NaN in xs", lambda k=_kind: pcell(k)(with_nan(xs(B, T, D))), r"xs must hold finite numbers"),
+        (SIZE, "h0 transposed", lambda k=_kind: pcell(k)(xs(B, T, D), xs(J, B)), r"h0 must have shape \(2, 6\), got \(6, 2\)"),
+        (DTYPE, "h0 float64", lambda k=_kind: pcell(k)(xs(B, T, D), xs(B, J, dtype=torch.float64))),
+        (ABSURD, "mode 'fast'", lambda k=_kind: pcell(k)(xs(B, T, D), mode="fast"), r"mode must be one of 'loop', 'hillis_steele', 'blelloch', 'log_space'"),
+        (CLASH, "mode 'log_space' without log_space=True", lambda k=_kind: pcell(k)(xs(B, T, D), mode="log_space"), r"needs a cell built with log_space=True"),
+        (DEVICE, "xs on the GPU, the cell on the CPU", lambda k=_kind: pcell(k)(xs(B, T, D).cuda())),
+    ])
+    add(f"parallel cell ({_kind}).step", [
+        (RANK, "x_t (B, T, D)", lambda k=_kind: pcell(k).step(xs(B, T, D), xs(B, J)), r"x_t must have shape \(\*, 4\)"),
+        (CLASH, "h_prev of another batch", lambda k=_kind: pcell(k).step(xs(B, D), xs(B + 1, J)), r"h_prev must have shape \(2, 6\)"),
+        (TYPE, "h_prev a pair (an LSTM state)", lambda k=_kind: pcell(k).step(xs(B, D), (xs(B, J), xs(B, J))), r"h_prev must be a torch.Tensor, got tuple"),
+        (DTYPE, "x_t of ints", lambda k=_kind: pcell(k).step(torch.ones(B, D, dtype=torch.long), xs(B, J))),
+        (DTYPE, "h_prev float64", lambda k=_kind: pcell(k).step(xs(B, D), xs(B, J, dtype=torch.float64))),
+    ])
+    add(f"parallel cell ({_kind}).coefficients", [
+        (RANK, "xs (B, D)", lambda k=_kind: pcell(k).coefficients(xs(B, D))),
+        (NONFINITE, "inf in xs", lambda k=_kind: pcell(k).coefficients(with_nan(xs(B, T, D), INF))),
+    ])
+    add(f"parallel cell ({_kind}).init_state", [
+        (ABSURD, "batch_size = 0", lambda k=_kind: pcell(k).init_state(0)),
+        (ABSURD, "batch_size = 10**9", lambda k=_kind: pcell(k).init_state(10**9), r"more than the"),
+    ])
+add("parallel cell.log_coefficients", [
+    (CLASH, "a cell without log_space", lambda: pcell("mingru").log_coefficients(xs(B, T, D)), r"needs a cell built with log_space=True"),
+    (CLASH, "the diagonal unit", lambda: pcell("lru").log_coefficients(xs(B, T, D))),
+    (RANK, "xs (T, D)", lambda: pcell("minlstm", log_space=True).log_coefficients(xs(T, D))),
+    (NONFINITE, "NaN in xs (log space)", lambda: pcell("mingru", log_space=True)(with_nan(xs(B, T, D))), r"xs must hold finite numbers"),
+])
+add("parallel cell.block", [
+    (ABSURD, "gate 'r' (minGRU has u, c)", lambda: pcell("mingru").block("r"), r"gate must be one of \('u', 'c'\), got 'r'"),
+    (ABSURD, "matrix 'W' (no W)", lambda: pcell("minlstm").block("f", "W"), r"these cells have no W"),
+    (CLASH, "a gate of the diagonal unit", lambda: pcell("lru").block("u")),
+])
+add("parallel.ParallelRNN", [
+    (ABSURD, "kind 'gru'", lambda: parallel.ParallelRNN("gru", D, J), r"kind must be one of 'mingru', 'minlstm', 'lru', got 'gru'"),
+    (ABSURD, "num_layers = 0", lambda: parallel.ParallelRNN("mingru", D, J, num_layers=0)),
+    (ABSURD, "num_layers = 10**6", lambda: parallel.ParallelRNN("mingru", D, J, num_layers=10**6)),
+    (ABSURD, "mode 'parallel'", lambda: parallel.ParallelRNN("mingru", D, J, mode="parallel")),
+    (CLASH, "mode 'log_space' without log_space", lambda: parallel.ParallelRNN("mingru", D, J, mode="log_space"), r"needs log_space=True"),
+    (CLASH, "lru in the log space", lambda: parallel.ParallelRNN("lru", D, J, log_space=True), r"no log-space form"),
+    (TYPE, "log_space = 'no'", lambda: parallel.ParallelRNN("minlstm", D, J, log_space="no")),
+    (TYPE, "input_size a tensor", lambda: parallel.ParallelRNN("mingru", xs(B, T, D), J)),
+])
+for _kind in PARALLEL_KINDS:
+    add(f"parallel.ParallelRNN.forward ({_kind})", [
+        (RANK, "xs (B, D)", lambda k=_kind: pcore(k)(xs(B, D))),
+        (EMPTY, "no time steps", lambda k=_kind: pcore(k)(xs(B, 0, D))),
+        (SIZE, "a state (B, J) for 2 layers", lambda k=_kind: pcore(k)(xs(B, T, D), xs(B, J)), r"state must have shape \(2, 2, 6\), got \(2, 6\)"),
+        (CLASH, "a state for another batch size", lambda k=_kind: pcore(k)(xs(B, T, D), xs(2, B + 1, J))),
+        (DTYPE, "a float64 state", lambda k=_kind: pcore(k)(xs(B, T, D), xs(2, B, J, dtype=torch.float64))),
+        (TYPE, "lengths a list", lambda k=_kind: pcore(k)(xs(B, T, D), lengths=[3, 2]), r"lengths must be a torch.Tensor"),
+        (ABSURD, "a length 0", lambda k=_kind: pcore(k)(xs(B, T, D), lengths=torch.tensor([0, 3])), r"every length must lie between 1"),
+        (ABSURD, "a length beyond T", lambda k=_kind: pcore(k)(xs(B, T, D), lengths=torch.tensor([T + 1, 1]))),
+        (DTYPE, "float lengths", lambda k=_kind: pcore(k)(xs(B, T, D), lengths=torch.ones(B))),
+        (NONFINITE, "NaN in xs", lambda k=_kind: pcore(k)(with_nan(xs(B, T, D)))),
+    ])
+    add(f"parallel.ParallelRNN.step ({_kind})", [
+        (RANK, "x_t (B, T, D)", lambda k=_kind: pcore(k).step(xs(B, T, D))),
+        (EMPTY, "no sequences", lambda k=_kind: pcore(k).step(xs(0, D))),
+        (SIZE, "a state of one layer of two", lambda k=_kind: pcore(k).step(xs(B, D), xs(1, B, J))),
+        (TYPE, "a state that is a list", lambda k=_kind: pcore(k).step(xs(B, D), [xs(B, J)] * 2)),
+    ])
+add("parallel.ParallelRNN.init_state", [
+    (ABSURD, "batch_size = -1", lambda: pcore().init_state(-1)),
+    (ABSURD, "batch_size = 10**9", lambda: pcore().init_state(10**9)),
+])
+add("parallel.g", [
+    (TYPE, "a float", lambda: parallel.g(0.5), r"v must be a torch.Tensor, got float"),
+    (DTYPE, "integers", lambda: parallel.g(torch.ones(3, dtype=torch.long))),
+])
+add("parallel.log_g", [
+    (TYPE, "a numpy array", lambda: parallel.log_g(np.ones(3))),
+])
+add("parallel.softplus", [
+    (DTYPE, "integers", lambda: parallel.softplus(torch.ones(3, dtype=torch.long))),
+])
+add("models with a parallel cell", [
+    (CLASH, "CharLM mingru on the torch backend", lambda: models.CharLM(K, cell="mingru", backend="torch"), r"torch.nn has no 'mingru' module: use backend='scratch'"),
+    (CLASH, "SequenceClassifier lru, default torch backend", lambda: classifier(cell="lru"), r"torch.nn has no 'lru' module"),
+    (CLASH, "SequenceTagger minlstm bidirectional", lambda: tagger(cell="minlstm", backend="scratch", bidirectional=True), r"runs in one direction"),
+    (CLASH, "CharLM minGRU with residual", lambda: models.CharLM(K, cell="mingru", num_layers=2, residual=True), r"has no residual connections"),
+    (IDS, "CharLM mingru step with id = vocab_size", lambda: lm(cell="mingru").step(torch.tensor([K, 0]))),
+    (SIZE, "CharLM mingru with an LSTM-shaped state", lambda: lm(cell="mingru")(ids(B, T), torch.zeros(1, B, 9))),
+])
+add("tasks.gate_bias (parallel cells)", [
+    (CLASH, "lru has no gate", lambda: tasks.gate_bias("lru", 1.0), r"nothing to set for 'lru'"),
+    (NONFINITE, "mingru value = nan", lambda: tasks.gate_bias("mingru", NAN)),
+    (CLASH, "mingru bias on a minlstm model", lambda: tasks.gate_bias("mingru", -2.0)(classifier(cell="minlstm", backend="scratch")), r"ParallelRNN of kind 'mingru'"),
+    (CLASH, "minlstm bias on a torch LSTM", lambda: tasks.gate_bias("minlstm", 1.0)(classifier(cell="lstm"))),
+])
+add("gradients.gradient_norms_over_time (parallel cells)", [
+    (SIZE, "xs of another input size", lambda: gradients.gradient_norms_over_time(pcell("lru").double(), xs(B, T, D + 1, dtype=torch.float64))),
+    (NONFINITE, "NaN in xs", lambda: gradients.gradient_norms_over_time(pcell("mingru"), with_nan(xs(B, T, D)))),
+    (TYPE, "a ParallelRNN instead of a cell", lambda: gradients.gradient_norms_over_time(pcore(), xs(B, T, D)), r"utils.parallel cell"),
+])
+
 
 # --- the table ---------------------------------------------------------------------------------
 def results(entries=None, slow_s: float | None = None) -> list[tuple[Bad, Outcome]]:

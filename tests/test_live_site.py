@@ -45,6 +45,7 @@ LIVE_KINDS = {
     "chapters/04_gru": ["gates"],
     "chapters/05_lstm": ["gates"],
     "chapters/06_bidirectional": ["tagger"],
+    "chapters/08_parallel_recurrences": ["scan"],
 }
 """The live views each page must show, in page order (LiveView.kind)."""
 
@@ -120,7 +121,7 @@ def _enter_on_generate(page, root, clear):
 
 
 KEYSTROKES = {"text": _type_at_end, "sample": _enter_on_generate, "gradient": _arrow_on_slider,
-              "gates": _type_at_end, "tagger": _type_at_end}
+              "gates": _type_at_end, "tagger": _type_at_end, "scan": _arrow_on_slider}
 """What a reader's keystroke is in each kind of view (sample: Enter on Generate, whose
 data-ms is the first slice of text; the rest streams in afterwards)."""
 

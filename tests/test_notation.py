@@ -62,6 +62,8 @@ REUSED = {
     r"(?<![\w\\])T\(": "T as a function or gate (T is the sequence length; the highway gate is Gamma_hw)",
     r"z\^\{\[": "z^[l] as a layer's quantity (z is PyTorch's GRU gate; see notation.md)",
     r"[ahxscf]_\{?\\tau|_\{\\tau=": "tau as a step index (tau is the sampling temperature; index steps with t' or j)",
+    r"h_\{?t\}?=a_\{?t\}?": "a_t for the retention of a linear recurrence (a_t is the pre-activation; write alpha_t)",
+    r"h_\{?t-1\}?\+b_\{?t\}?": "b_t for the input term of a linear recurrence (b is a bias; write beta_t)",
 }
 REUSED_TEXT = {
     r"spectral radius\s+\$s\$|\$s\$\s*\(the spectral radius": "s for the spectral radius (rho)",

@@ -13,15 +13,16 @@ Modules, from the bottom up (each module's docstring is the map of what it holds
     gates        a gated cell's gates over a sequence  stacking   orders of computation, depth
     plotting     the course's plot style               explore    widgets with a static face
     live         a trained model running in the page (JS)
-    scan         linear recurrences h_t = a_t h_{t-1} + b_t and the parallel scan
+    scan         linear recurrences h_t = α_t h_{t-1} + β_t and the parallel scan
+    parallel     minGRU, minLSTM, a diagonal linear unit, ParallelRNN: cells run by a scan
     diagrams     matplotlib figures of the models      claims     sentences about results
     checks       lab exercise checks                 selfcheck  questions in the chapters
 """
 from . import (baselines, cells, checkpoints, checks, claims, data, diagrams, environment, explore,
-               gates, gradients, live, models, numpy_rnn, plotting, recurrent, sampling, scan,
-               selfcheck, stacking, tagging, tasks, training)
+               gates, gradients, live, models, numpy_rnn, parallel, plotting, recurrent, sampling,
+               scan, selfcheck, stacking, tagging, tasks, training)
 from .environment import get_device, seed_everything, setup
 
 __all__ = ["baselines", "cells", "checkpoints", "checks", "claims", "data", "diagrams", "environment",
-           "explore", "gates", "gradients", "live", "models", "numpy_rnn", "plotting", "recurrent", "sampling",
+           "explore", "gates", "gradients", "live", "models", "numpy_rnn", "parallel", "plotting", "recurrent", "sampling",
            "scan", "selfcheck", "stacking", "tagging", "tasks", "training", "get_device", "seed_everything", "setup"]

@@ -6,7 +6,8 @@
 
 ``gradient_norms_over_time`` takes a loss that depends only on the LAST hidden state and
 returns ||dL/dh_t|| for every earlier step t: how much the last step's loss can still
-"see" of step t. The derivation in Chapter 3 bounds the factor per step by the largest
+"see" of step t. It runs any cell of ``utils.cells`` or ``utils.parallel`` one step at a
+time (for the diagonal linear unit, the norm k steps back is ||readout ⊙ λ^k||). The derivation in Chapter 3 bounds the factor per step by the largest
 singular value of W (times max tanh' = 1); ``largest_singular_value`` and
 ``spectral_radius`` compute the two numbers it is compared with.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from .cells import RecurrentCell, RNNCell
+from .parallel import ParallelCell
 from .validate import (expect_choice, expect_positive_int, expect_positive_number,
                        expect_seed, expect_tensor)
 
@@ -77,11 +79,12 @@ def random_rnn_cell(hidden_size: int = 64, input_size: int = 8, radius: float = 
     return cell
 
 
-def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
+def gradient_norms_over_time(cell: RecurrentCell | ParallelCell, xs: torch.Tensor, state=None,
                              readout: torch.Tensor | None = None) -> np.ndarray:
     """||dL/dh_t|| for t = 0..T-1 (averaged over the batch), where L = sum(readout * h_T).
 
-    xs: (B, T, D). readout: (J,) fixed direction (default: ones / sqrt(J)).
+    cell: a cell of ``utils.cells`` or of ``utils.parallel`` (minGRU, minLSTM, the diagonal
+    linear unit): it runs one ``step`` at a time either way. xs: (B, T, D). readout: (J,) fixed direction (default: ones / sqrt(J)).
     Returns a numpy array of length T; entry T-1 is the norm at the last step itself
     (||readout||), entry t the norm T-1-t steps back. The cell's own .grad are untouched.
     """
@@ -107,9 +110,11 @@ def gradient_norms_over_time(cell: RecurrentCell, xs: torch.Tensor, state=None,
 
 
 def _check_cell_and_xs(cell, xs) -> None:
-    """cell: a RecurrentCell; xs: (B, T, D) floats with B, T >= 1 and D = cell.input_size."""
-    if not isinstance(cell, RecurrentCell):
-        raise TypeError(f"cell must be a utils.cells cell (RNNCell, GRUCell, ...), got {type(cell).__name__}")
+    """cell: a RecurrentCell or a ParallelCell; xs: (B, T, D) floats with B, T >= 1 and
+    D = cell.input_size."""
+    if not isinstance(cell, (RecurrentCell, ParallelCell)):
+        raise TypeError(f"cell must be a utils.cells cell (RNNCell, GRUCell, ...) or a "
+                        f"utils.parallel cell (MinGRUCell, ...), got {type(cell).__name__}")
     expect_tensor(xs, "xs", shape=(None, None, cell.input_size), floating=True)
     for axis, what in ((0, "sequence"), (1, "time step")):
         if xs.shape[axis] == 0:

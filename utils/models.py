@@ -14,7 +14,9 @@ Every model honours one contract, so one ``evaluate`` and one ``sample`` serve a
         --V h + b_y--> logits s
 
 The core comes from ``utils.recurrent.make_core``: backend="scratch" runs the course's own
-cells (``RecurrentNet``); backend="torch" runs ``torch.nn.RNN/GRU/LSTM`` (a
+cells (``RecurrentNet``), or for cell="mingru", "minlstm" or "lru" a
+``utils.parallel.ParallelRNN`` (trained in parallel over time, stepped one token at a time
+when generating; scratch only); backend="torch" runs ``torch.nn.RNN/GRU/LSTM`` (a
 ``ResidualStack`` of them with residual=True), which compute the same function faster (a
 C++ loop). Every core keeps its state in PyTorch's layout, so ``step`` (one token at a
 time, carrying the state) works the same way for all of them.
@@ -29,6 +31,7 @@ from torch.nn import functional as F
 
 from .cells import CELLS
 from . import recurrent
+from .parallel import KINDS as PARALLEL_KINDS, ParallelRNN
 from .recurrent import BACKENDS, RecurrentNet, check_lengths, run_core
 from .validate import expect_choice, expect_flag, expect_positive_int, expect_tensor
 
@@ -85,7 +88,7 @@ class TokenModel(nn.Module):
 
 def _core(cell, input_size, hidden_size, num_layers, backend, bidirectional=False, residual=False):
     """The recurrent core of a token model, with its arguments checked and named."""
-    cell = expect_choice(cell, "cell", tuple(CELLS))
+    cell = expect_choice(cell, "cell", tuple(CELLS) + PARALLEL_KINDS)
     backend = expect_choice(backend, "backend", BACKENDS)
     hidden_size = expect_positive_int(hidden_size, "hidden_size")
     if expect_flag(residual, "residual") and num_layers == 1:
@@ -100,6 +103,9 @@ class CharLM(TokenModel):
 
     num_layers stacked layers; residual=True adds a residual connection around every layer
     after the first. backend "scratch" (the course's cells) or "torch" (torch.nn modules).
+    cell: "rnn", "simple_gru", "gru", "lstm", or a parallel cell "mingru", "minlstm", "lru"
+    (``utils.parallel``; backend "scratch" only): forward runs the scan over the whole
+    sequence, step runs the same cells as an RNN, so the two give the same logits.
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 128, cell: str = "lstm",
@@ -121,8 +127,8 @@ class CharLM(TokenModel):
         """One token per sequence: idx_t (B,) -> logits (B, K), new state."""
         self.check_ids(idx_t, ndim=1)
         x_t = self.embed(idx_t)                                        # (B, D)
-        if isinstance(self.core, RecurrentNet):
-            h, state = self.core.step(x_t, state)                      # (B, J)
+        if isinstance(self.core, (RecurrentNet, ParallelRNN)):
+            h, state = self.core.step(x_t, state)                      # (B, J): O(1) per token
         else:                                                          # a sequence of one step
             h, state = run_core(self.core, x_t[:, None, :], state)     # (B, 1, J)
             h = h[:, 0]

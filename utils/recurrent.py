@@ -7,7 +7,9 @@ them. Shapes are batch-first: inputs (B, T, D).
     RecurrentNet(kind, D, J, num_layers, bidirectional, residual)   the course's stack
     ResidualStack(kind, D, J, num_layers, residual, bidirectional)  one torch.nn module per
                                 layer (PyTorch's C++ loop), optional residual connections
-    make_core(kind, D, J, num_layers, backend, bidirectional, residual)   any of them
+    make_core(kind, D, J, num_layers, backend, bidirectional, residual)   any of them, also
+                                the parallel kinds "mingru", "minlstm", "lru" (a
+                                ``utils.parallel.ParallelRNN``, backend "scratch")
     run_core(core, xs, state, lengths)   run any core, torch.nn modules on packed batches
     split_state / join_state    a state in torch layout <-> one state per cell
 
@@ -337,7 +339,8 @@ def run_core(core: nn.Module, xs: torch.Tensor, state=None, lengths=None):
     A torch.nn.RNN/GRU/LSTM given ``lengths`` reads the packed batch
     (``pack_padded_sequence``), so that every core treats a right-padded batch alike.
     """
-    if isinstance(core, (RecurrentNet, ResidualStack, Unrolled, Bidirectional)):
+    from .parallel import ParallelRNN     # here, not at the top: utils.parallel builds on this module
+    if isinstance(core, (RecurrentNet, ResidualStack, Unrolled, Bidirectional, ParallelRNN)):
         return core(xs, state, lengths)
     kind = torch_kind(core, mirrored=False)
     expect_tensor(xs, "xs", shape=(None, None, core.input_size), floating=True)
@@ -437,15 +440,21 @@ def make_core(kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
               backend: str = "torch", bidirectional: bool = False, residual: bool = False) -> nn.Module:
     """The recurrent core of a model, batch-first, every backend computing the same function:
 
-    backend="scratch": the course's ``RecurrentNet`` (any kind of ``utils.cells.CELLS``);
+    backend="scratch": the course's ``RecurrentNet`` (any kind of ``utils.cells.CELLS``), or
+    for the parallel kinds "mingru", "minlstm", "lru" a ``utils.parallel.ParallelRNN``
+    (one direction, no residual connections, scratch only: torch.nn has no such module);
     backend="torch": the kind's ``torch_class`` (nn.RNN/GRU/LSTM) with residual=False, a
     ``ResidualStack`` of them with residual=True (a residual connection around every layer
     after the first).
     """
-    kind = expect_choice(kind, "kind", tuple(CELLS))
+    from .parallel import KINDS as PARALLEL_KINDS   # here, not at the top: parallel builds on this module
+    kind = expect_choice(kind, "kind", tuple(CELLS) + PARALLEL_KINDS)
     backend = expect_choice(backend, "backend", BACKENDS)
     bidirectional = expect_flag(bidirectional, "bidirectional")
     residual = expect_flag(residual, "residual")
+    if kind in PARALLEL_KINDS:
+        return _parallel_core(kind, input_size, hidden_size, num_layers, backend,
+                              bidirectional, residual)
     if backend == "scratch":
         return RecurrentNet(kind, input_size, hidden_size, num_layers, bidirectional, residual)
     if CELLS[kind].torch_class is None:
@@ -456,6 +465,22 @@ def make_core(kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
     return CELLS[kind].torch_class(input_size, hidden_size,
                                    expect_positive_int(num_layers, "num_layers", most=MAX_LAYERS),
                                    batch_first=True, bidirectional=bidirectional)
+
+
+def _parallel_core(kind, input_size, hidden_size, num_layers, backend, bidirectional, residual):
+    """A ParallelRNN for make_core, refusing what it cannot be: a torch module, a backward
+    direction, residual connections."""
+    from .parallel import ParallelRNN
+    if backend == "torch":
+        raise ValueError(f"torch.nn has no {kind!r} module: use backend='scratch' for it "
+                         f"(utils.parallel.ParallelRNN)")
+    if bidirectional:
+        raise ValueError(f"the {kind!r} core (utils.parallel.ParallelRNN) runs in one direction: "
+                         f"use bidirectional=False")
+    if residual:
+        raise ValueError(f"the {kind!r} core (utils.parallel.ParallelRNN) has no residual "
+                         f"connections: use residual=False")
+    return ParallelRNN(kind, input_size, hidden_size, num_layers)
 
 
 __all__ = ["TORCH_KINDS", "BACKENDS", "check_lengths", "split_state", "join_state", "Unrolled",

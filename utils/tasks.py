@@ -15,6 +15,8 @@ is the key. A model must carry the key across ``distance`` steps; chance accurac
 One recipe trains every cell the course compares on this task (Chapters 3, 4, 5 and Labs
 3, 4): ``RECALL_RECIPE``, the defaults of ``train_recall`` and ``accuracy_vs_distance``.
 Gate-bias initialisation is a separate variable: ``init=gate_bias("gru", -2.0)``.
+The parallel cells of Chapter 8 ("mingru", "minlstm", "lru", ``utils.parallel``) train with
+the same recipe: ``train_recall("mingru", 20)`` (backend "scratch", picked for them).
 
 Token ids: 0..n_keys-1 are the keys, n_keys..n_keys+n_distractors-1 the distractors, and
 the last id, ``query_id``, the query mark.
@@ -31,6 +33,7 @@ from torch.nn import functional as F
 
 from .data import MAX_TOKENS
 from .models import SequenceClassifier
+from .parallel import KINDS as PARALLEL_KINDS, ParallelRNN
 from .plotting import COLORS, CYCLE, smooth
 from .training import classification_loss, eval_mode, model_device, train
 from .validate import (expect_choice, expect_device, expect_positive_int, expect_positive_number,
@@ -155,16 +158,33 @@ def recall_accuracy(model, task: RecallTask, distance: int, n: int = 1000,
     return float((predictions == labels).float().mean())
 
 
+GATE_BIAS_BLOCKS = {"lstm": "f", "gru": "u", "minlstm": "f", "mingru": "u"}
+"""The gate whose bias ``gate_bias`` sets, for each kind: the one that decides what is kept."""
+
+
 def gate_bias(cell: str, value: float):
     """An ``init`` for train_recall / accuracy_vs_distance that sets the bias of the gate that
     decides how much of the old state is kept, in the course's convention:
     ``gate_bias("lstm", 1.0)``: forget gate bias b_f = 1 (keeps more: f = sigma(1) ~ 0.73);
     ``gate_bias("gru", -2.0)``: update gate bias b_u = -2 (keeps more: Gamma_u = sigma(-2) ~ 0.12
     of the new candidate). PyTorch's GRU gate z = 1 - Gamma_u gets bias -b_u. The bias is the
-    sum bias_ih + bias_hh: the block of bias_ih is set to the value, that of bias_hh to 0."""
-    cell = expect_choice(cell, "cell", ("gru", "lstm"))
+    sum bias_ih + bias_hh: the block of bias_ih is set to the value, that of bias_hh to 0.
+
+    The parallel cells (``utils.parallel``, backend "scratch"), every layer:
+    ``gate_bias("mingru", -2.0)``: b_u = -2, so alpha = 1 - Gamma_u = sigma(2) ~ 0.88 is kept
+    at each step, as for the GRU; ``gate_bias("minlstm", 1.0)``: b_f = 1, the forget gate
+    before normalisation (alpha = f' = f / (f + i), which also depends on b_i).
+    "lru" is refused: the diagonal unit has no gate; what it keeps is its eigenvalue
+    λ = exp(-exp(ν)), chosen by the ring r_min..r_max of ``DiagonalLinearCell``."""
+    if cell == "lru":
+        raise ValueError("gate_bias has nothing to set for 'lru': the diagonal linear unit has no "
+                         "gate; what it keeps is lambda = exp(-exp(nu)), set by "
+                         "DiagonalLinearCell(r_min=..., r_max=...)")
+    cell = expect_choice(cell, "cell", tuple(GATE_BIAS_BLOCKS))
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"value must be a finite number, got {value!r}")
+    if cell in PARALLEL_KINDS:
+        return _parallel_gate_bias(cell, float(value))
     block = 1                                 # LSTM blocks i, f, g, o; GRU blocks r, z, n
     sign = 1.0 if cell == "lstm" else -1.0    # PyTorch's z = 1 - Gamma_u: its bias is -b_u
 
@@ -183,19 +203,44 @@ def gate_bias(cell: str, value: float):
     return init
 
 
+def _parallel_gate_bias(cell: str, value: float):
+    """gate_bias for a ParallelRNN core: the gate's block of b, in every layer."""
+    @torch.no_grad()
+    def init(model):
+        core = getattr(model, "core", None)
+        if not (isinstance(core, ParallelRNN) and core.kind == cell):
+            raise TypeError(f"gate_bias({cell!r}, ...) needs a model whose core is a "
+                            f"ParallelRNN of kind {cell!r} (cell={cell!r}), got "
+                            f"{type(core).__name__}" + (f" of kind {core.kind!r}"
+                                                        if isinstance(core, ParallelRNN) else ""))
+        for layer in core.cells():
+            layer.block(GATE_BIAS_BLOCKS[cell], "b").fill_(value)
+    return init
+
+
+def _recall_backend(cell, backend):
+    """None: "scratch" for the parallel kinds (torch.nn has none of them), else "torch"."""
+    if backend is None:
+        return "scratch" if cell in PARALLEL_KINDS else "torch"
+    return backend
+
+
 def train_recall(cell: str, distance: int, task: RecallTask | None = None,
                  steps: int = RECALL_RECIPE["steps"], lr: float = RECALL_RECIPE["lr"],
                  hidden_size: int = RECALL_RECIPE["hidden_size"],
                  embedding_dim: int = RECALL_RECIPE["embedding_dim"],
                  batch_size: int = RECALL_RECIPE["batch_size"],
                  clip_norm: float | None = RECALL_RECIPE["clip_norm"], seed: int = 0,
-                 backend: str = "torch", init=None, device=None):
+                 backend: str | None = None, init=None, device=None):
     """Train a fresh ``SequenceClassifier`` on the recall task at one distance.
 
     Adam(lr) at a constant rate, ``steps`` batches of fresh sequences, clipping by norm
     (defaults: RECALL_RECIPE).
     ``init(model)``, if given, runs after the model is built (e.g. ``gate_bias("gru", -2.0)``).
     device: where the model trains (default: the CPU); the same seed gives the same model.
+    cell: any kind of ``SequenceClassifier``, the parallel "mingru", "minlstm", "lru" too.
+    backend: None picks "torch" (torch.nn's fused modules) for "rnn", "gru", "lstm" and
+    "scratch" for the others, which torch.nn does not have.
     -> (model, History)
     """
     task = _expect_task(task)
@@ -204,7 +249,7 @@ def train_recall(cell: str, distance: int, task: RecallTask | None = None,
         raise TypeError(f"init must be a function init(model) or None, got {type(init).__name__}")
     torch.manual_seed(seed)
     model = SequenceClassifier(task.vocab_size, task.n_keys, hidden_size=hidden_size, cell=cell,
-                               embedding_dim=embedding_dim, backend=backend)
+                               embedding_dim=embedding_dim, backend=_recall_backend(cell, backend))
     if init is not None:
         init(model)
     model.to(expect_device(device))
@@ -337,5 +382,5 @@ def input_gradient_norms(model: SequenceClassifier, ids: torch.Tensor,
     return grad.norm(dim=-1).mean(dim=0).cpu().numpy()
 
 
-__all__ = ["RECALL_RECIPE", "gate_bias", "RecallTask", "recall_accuracy",
+__all__ = ["RECALL_RECIPE", "GATE_BIAS_BLOCKS", "gate_bias", "RecallTask", "recall_accuracy",
            "train_recall", "accuracy_vs_distance", "plot_accuracy_vs_distance", "input_gradient_norms"]

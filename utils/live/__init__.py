@@ -20,7 +20,8 @@ Modules:
   (a left-to-right and a bidirectional tagger put the spaces back side by side; the
   export of a one-layer ``SequenceTagger``; Chapter 6), ``gates`` (every gate and the
   cell state per unit and per character, and the units that track a property of the
-  text; Chapters 4 and 5).
+  text; Chapters 4 and 5), ``scan`` (the rounds of a parallel scan against the loop's steps,
+  step by step, with the values each position holds; Chapter 8).
 
 Every view's output is one ``<div>`` and one inline ``<script>``, so the same cell output
 works in Jupyter, in Colab (each output its own iframe) and on the website opened from disk.
@@ -33,11 +34,12 @@ from .gradients import gradient_view
 from .sampling import (MAX_PROMPT_CHARS, MAX_SAMPLE_CHARS, mulberry32, random_numbers,
                        sample_text, sample_trace, sample_view)
 from .tagger import MAX_TAGGER_CHARS, export_tagger, tagger_view
+from .scan import scan_view
 from .text import MAX_TEXT_CHARS, text_view
 
 __all__ = ["DTYPES", "FORMAT", "VERSION", "LIVE_CELLS", "MAX_PAYLOAD_BYTES", "MAX_TEXT_CHARS",
            "FORWARD_JS", "PARITY_TOLERANCE", "LiveView", "export_model", "decode_payload",
-           "payload_bytes", "text_view", "sample_view", "sample_text", "sample_trace",
+           "payload_bytes", "scan_view", "text_view", "sample_view", "sample_text", "sample_trace",
            "random_numbers", "mulberry32", "MAX_PROMPT_CHARS", "MAX_SAMPLE_CHARS",
            "gradient_view", "MAX_TAGGER_CHARS", "export_tagger", "tagger_view",
            "MAX_GATE_CHARS", "PROPERTIES", "QUANTITIES", "gate_view"]
