@@ -27,7 +27,7 @@ def mingru_sequence(xs, h0, U, b):
 
 
 def combine(left, right):
-    """Apply `left`, then `right`: h -> a_r (a_l h + b_l) + b_r."""
+    """Apply `left`, then `right`: h -> alpha_r (alpha_l h + beta_l) + beta_r."""
     alpha_l, beta_l = left
     alpha_r, beta_r = right
     return alpha_l * alpha_r, alpha_r * beta_l + beta_r

@@ -484,7 +484,7 @@ def _static_face(alpha, beta, h0: float, T: int):
     rounds = hillis_steele_rounds(alpha, beta, h0, T)
     R = len(rounds) - 1
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 4.4), gridspec_kw={"height_ratios": [3, 2]},
-                                      sharex=True)
+                                      sharex=True, layout="constrained")
     for r, state in enumerate(rounds):
         y = -r
         for t0, t1 in state["edges"]:
@@ -511,7 +511,6 @@ def _static_face(alpha, beta, h0: float, T: int):
     bottom.set_ylabel("h\u209c after the last round")
     bottom.set_xticks(range(T + 1), ["h\u2080"] + [str(t) for t in range(1, T + 1)])
     bottom.set_xlabel("position t")
-    fig.tight_layout()
     counts = ", ".join(str(int(s["complete"].sum())) for s in rounds[1:])
     shifts = [f"round 1 combines each position with the one 1 to its left"]
     shifts += [f"round {r} with the one {rounds[r]['shift']} to its left" for r in range(2, R + 1)]
