@@ -7,8 +7,9 @@
 ``gradient_norms_over_time`` takes a loss that depends only on the LAST hidden state and
 returns ||dL/dh_t|| for every earlier step t: how much the last step's loss can still
 "see" of step t. It runs any cell of ``utils.cells`` or ``utils.parallel`` one step at a
-time (for the diagonal linear unit, the norm k steps back is ||readout ⊙ λ^k||). The derivation in Chapter 3 bounds the factor per step by the largest
-singular value of W (times max tanh' = 1); ``largest_singular_value`` and
+time (for the diagonal linear unit, the norm k steps back is ||readout ⊙ λ^k||). The
+derivation in Chapter 3 bounds the factor per step by the largest singular value of W
+(times max tanh' = 1); ``largest_singular_value`` and
 ``spectral_radius`` compute the two numbers it is compared with.
 """
 from __future__ import annotations
@@ -84,7 +85,8 @@ def gradient_norms_over_time(cell: RecurrentCell | ParallelCell, xs: torch.Tenso
     """||dL/dh_t|| for t = 0..T-1 (averaged over the batch), where L = sum(readout * h_T).
 
     cell: a cell of ``utils.cells`` or of ``utils.parallel`` (minGRU, minLSTM, the diagonal
-    linear unit): it runs one ``step`` at a time either way. xs: (B, T, D). readout: (J,) fixed direction (default: ones / sqrt(J)).
+    linear unit): it runs one ``step`` at a time either way.
+    xs: (B, T, D). readout: (J,) fixed direction (default: ones / sqrt(J)).
     Returns a numpy array of length T; entry T-1 is the norm at the last step itself
     (||readout||), entry t the norm T-1-t steps back. The cell's own .grad are untouched.
     """

@@ -221,20 +221,21 @@ class MinGRUCell(ParallelCell):
         c̃_t = U_c x_t + b_c                       candidate (log_space: g(U_c x_t + b_c) > 0)
         c_t = Γ_u ⊙ c̃_t + (1 - Γ_u) ⊙ c_{t-1},   h_t = c_t
 
-    so α_t = 1 - Γ_u and β_t = Γ_u ⊙ c̃_t. With k = U_u x_t + b_u, log α_t = -softplus(k) and
-    log β_t = -softplus(-k) + log g(U_c x_t + b_c) (``log_coefficients``).
+    so α_t = 1 - Γ_u and β_t = Γ_u ⊙ c̃_t. With the pre-activations a^u_t = U_u x_t + b_u and
+    a^c_t = U_c x_t + b_c, log α_t = -softplus(a^u_t) and log β_t = -softplus(-a^u_t) +
+    log g(a^c_t) (``log_coefficients``).
     """
 
     gate_names = ("u", "c")
 
     def _coefficients(self, xp):
-        k, v = xp.chunk(2, dim=-1)                                   # (..., 2J) -> 2 x (..., J)
-        candidate = g(v) if self.log_space else v                    # c̃_t
-        return torch.sigmoid(-k), torch.sigmoid(k) * candidate       # 1 - Γ_u, Γ_u ⊙ c̃_t
+        a_u, a_c = xp.chunk(2, dim=-1)                               # (..., 2J) -> 2 x (..., J)
+        candidate = g(a_c) if self.log_space else a_c                # c̃_t
+        return torch.sigmoid(-a_u), torch.sigmoid(a_u) * candidate   # 1 - Γ_u, Γ_u ⊙ c̃_t
 
     def _log_coefficients(self, xp):
-        k, v = xp.chunk(2, dim=-1)                                   # 2 x (..., J)
-        return -softplus(k), -softplus(-k) + log_g(v)            # log(1 - Γ_u), log(Γ_u c̃_t)
+        a_u, a_c = xp.chunk(2, dim=-1)                               # 2 x (..., J)
+        return -softplus(a_u), -softplus(-a_u) + log_g(a_c)          # log(1 - Γ_u), log(Γ_u c̃_t)
 
 
 class MinLSTMCell(ParallelCell):
@@ -246,22 +247,23 @@ class MinLSTMCell(ParallelCell):
         c̃_t = U_c x_t + b_c                                     (log_space: g(U_c x_t + b_c))
         c_t = f'_t ⊙ c_{t-1} + i'_t ⊙ c̃_t,   h_t = c_t
 
-    so α_t = f'_t and β_t = i'_t ⊙ c̃_t. In logs, with d = softplus(-k_f) - softplus(-k_i):
+    so α_t = f'_t and β_t = i'_t ⊙ c̃_t. In logs, with the pre-activations
+    a^f_t, a^i_t of the two gates and d = softplus(-a^f_t) - softplus(-a^i_t):
     log f'_t = -softplus(d), log i'_t = -softplus(-d) (``log_coefficients``).
     """
 
     gate_names = ("f", "i", "c")
 
     def _coefficients(self, xp):
-        k_f, k_i, v = xp.chunk(3, dim=-1)                            # (..., 3J) -> 3 x (..., J)
-        f, i = torch.sigmoid(k_f), torch.sigmoid(k_i)
-        candidate = g(v) if self.log_space else v                    # c̃_t
+        a_f, a_i, a_c = xp.chunk(3, dim=-1)                          # (..., 3J) -> 3 x (..., J)
+        f, i = torch.sigmoid(a_f), torch.sigmoid(a_i)
+        candidate = g(a_c) if self.log_space else a_c                # c̃_t
         return f / (f + i), i / (f + i) * candidate                  # f'_t, i'_t ⊙ c̃_t
 
     def _log_coefficients(self, xp):
-        k_f, k_i, v = xp.chunk(3, dim=-1)                            # 3 x (..., J)
-        d = softplus(-k_f) - softplus(-k_i)                      # log(i_t / f_t)
-        return -softplus(d), -softplus(-d) + log_g(v)            # log f'_t, log(i'_t c̃_t)
+        a_f, a_i, a_c = xp.chunk(3, dim=-1)                          # 3 x (..., J)
+        d = softplus(-a_f) - softplus(-a_i)                          # log(i_t / f_t)
+        return -softplus(d), -softplus(-d) + log_g(a_c)              # log f'_t, log(i'_t c̃_t)
 
 
 def _expect_radius(value, name: str) -> float:
@@ -351,8 +353,9 @@ class ParallelRNN(nn.Module):
         self.num_layers = expect_positive_int(num_layers, "num_layers", most=MAX_LAYERS)
         self.log_space = expect_flag(log_space, "log_space")
         if self.log_space and kind == "lru":
-            raise ValueError("the diagonal linear unit has no log-space form (its β = sqrt(1 - λ²) (U x + b) "
-                             "can be negative): use log_space=False for kind 'lru'")
+            raise ValueError("the diagonal linear unit has no log-space form (its β = "
+                             "sqrt(1 - λ²) (U x + b) can be negative): use log_space=False "
+                             "for kind 'lru'")
         if mode is not None:
             expect_choice(mode, "mode", MODES)
             if mode == "log_space" and not self.log_space:
@@ -430,4 +433,4 @@ class ParallelRNN(nn.Module):
 
 
 __all__ = ["MODES", "KINDS", "PARALLEL_CELLS", "ParallelCell", "MinGRUCell", "MinLSTMCell",
-           "DiagonalLinearCell", "ParallelRNN", "g", "log_g"]
+           "DiagonalLinearCell", "ParallelRNN", "g", "log_g", "softplus"]
